@@ -1,0 +1,226 @@
+"""The parsed report and its findings (pydantic v2). No I/O here."""
+
+from __future__ import annotations
+
+import bisect
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from nianbao.spec import FormatVersion
+
+
+def _number_json(value: int | Decimal) -> int | float:
+    return value if isinstance(value, int) else float(value)
+
+
+# Counts are ints; amounts (万元) are Decimals so that 816.44 stays 816.44. JSON gets plain numbers.
+Number = Annotated[int | Decimal, PlainSerializer(_number_json, when_used="json")]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    @property
+    def zh(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+
+class Status(StrEnum):
+    FAIL = "fail"
+    WARN = "warn"
+    PASS = "pass"  # noqa: S105 - a status, not a password
+    UNREADABLE = "unreadable"
+
+    @property
+    def zh(self) -> str:
+        return {"fail": "不通过", "warn": "有警告", "pass": "通过", "unreadable": "无法读取"}[self.value]
+
+
+class Origin(BaseModel):
+    """Where something was read: a line of the extracted text; a page and box once PDFs exist."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None = None
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+class CellKind(StrEnum):
+    NUMBER = "number"
+    BLANK = "blank"  # printed, but empty
+    PLACEHOLDER = "placeholder"  # "/", "-", "—", "无", "不适用" ...
+    TEXT = "text"  # something that is not a number where a number is due
+    MISSING = "missing"  # not printed at all: the row had fewer cells than columns
+
+
+class Cell(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    raw: str
+    kind: CellKind
+    value: Number | None = None
+    origin: Origin | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind is CellKind.NUMBER
+
+
+class TableRow(BaseModel):
+    """One row of a table as printed, and every way its cells can be placed in the columns.
+
+    ``placements`` holds one entry when the cells line up with the columns. When a row prints
+    fewer or more cells than there are columns and nothing tells which column a cell belongs to,
+    it holds every order-preserving placement; rules then reason over all of them.
+    """
+
+    key: str
+    label: str
+    columns: tuple[str, ...]
+    printed: int
+    placements: list[tuple[Cell, ...]]
+    origin: Origin
+    evidence: str
+
+    @property
+    def placed(self) -> bool:
+        return len(self.placements) == 1
+
+    def cell(self, column: str) -> Cell | None:
+        """The cell in ``column`` when the row is placed unambiguously."""
+        if not self.placed:
+            return None
+        return self.placements[0][self.columns.index(column)]
+
+    def value(self, column: str) -> int | Decimal | None:
+        """The number in ``column`` if every placement agrees on one, else None."""
+        index = self.columns.index(column)
+        values = {p[index].value if p[index].is_number else None for p in self.placements}
+        return values.pop() if len(values) == 1 else None
+
+    def values(self) -> list[int | Decimal | None]:
+        return [self.value(c) for c in self.columns]
+
+
+class LabelNote(BaseModel):
+    """A label printed in a wording other than the standard one."""
+
+    table: str | None
+    row: str | None
+    column: str | None
+    printed: str
+    standard: str
+    origin: Origin
+
+
+class Table(BaseModel):
+    name: str  # table2 | table3 | table4
+    section: int | None
+    origin: Origin
+    last_line: int
+    header: str = ""  # whitespace-free header text, for column-label checks
+    rows: dict[str, TableRow] = Field(default_factory=dict)
+    notes: list[LabelNote] = Field(default_factory=list)
+
+    @property
+    def has_values(self) -> bool:
+        return any(cell.is_number for row in self.rows.values() for p in row.placements for cell in p)
+
+
+class Prose(BaseModel):
+    """Narrative text with whitespace removed (Chinese needs none) and a map back to source lines."""
+
+    text: str = ""
+    starts: list[int] = Field(default_factory=list)  # offset in ``text`` where each piece starts
+    lines: list[int] = Field(default_factory=list)  # the source line of each piece
+
+    def line_at(self, offset: int) -> int | None:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return self.lines[index] if index >= 0 else None
+
+
+class Section(BaseModel):
+    number: int
+    heading: str
+    ordinal: str | None
+    position: int  # 1-based order of appearance in the document
+    origin: Origin
+    prose: Prose = Field(default_factory=Prose)
+
+
+class YearStatement(BaseModel):
+    """A sentence that speaks of a year as the current one ("2019年，我镇……")."""
+
+    year: int
+    section: int | None
+    text: str
+    origin: Origin
+
+
+class YearEvidence(BaseModel):
+    title: int | None = None
+    period: int | None = None
+    body: int | None = None
+    statements: list[YearStatement] = Field(default_factory=list)
+    period_text: str | None = None
+    period_origin: Origin | None = None
+
+
+class Report(BaseModel):
+    source: str
+    title: str | None = None
+    title_origin: Origin | None = None
+    agency: str | None = None
+    year: int | None = None
+    years: YearEvidence = Field(default_factory=YearEvidence)
+    published: date | None = None
+    published_origin: Origin | None = None
+    format: FormatVersion = FormatVersion.UNKNOWN
+    format_markers: dict[str, list[str]] = Field(default_factory=dict)
+    sections: dict[int, Section] = Field(default_factory=dict)
+    preamble: Prose = Field(default_factory=Prose)
+    table2: Table | None = None
+    table3: Table | None = None
+    table4: Table | None = None
+    looks_like_report: bool = True
+    line_count: int = 0
+
+    def table(self, name: str) -> Table | None:
+        table: Table | None = getattr(self, name)
+        return table
+
+
+class Location(BaseModel):
+    section: int | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    line: int | None = None
+    page: int | None = None
+
+
+class Finding(BaseModel):
+    code: str
+    severity: Severity
+    message: str
+    location: Location = Field(default_factory=Location)
+    expected: Number | None = None
+    actual: Number | None = None
+    evidence: str | None = None
+
+
+class CheckResult(BaseModel):
+    report: Report
+    findings: list[Finding]
+    status: Status

@@ -1,0 +1,129 @@
+"""Text normalisation shared by the parser and the rules.
+
+Reports mix full- and half-width forms, Kangxi radicals from PDF fonts, spaces inside words and
+curly or straight quotes. Matching happens on NFKC text with whitespace removed; what is shown to
+people keeps the printed form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+
+from nianbao.model import CellKind
+
+_WS = re.compile(r"\s+")
+# Quotes and brackets that wrap words without changing them; dashes printed in many widths.
+_NOISE = str.maketrans(dict.fromkeys("“”\"'‘’「」『』《》〈〉*#", "") | dict.fromkeys("—–―─━－", "-"))
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def compact(text: str) -> str:
+    """NFKC with every whitespace character removed: the form prose is matched in."""
+    return _WS.sub("", nfkc(text))
+
+
+@lru_cache(maxsize=4096)
+def squeeze(text: str) -> str:
+    """``compact`` without quotes, markdown markers and dash variants: the form labels are matched in."""
+    return compact(text).translate(_NOISE)
+
+
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；", ":": "：", "!": "！", "?": "？"})
+
+
+def display(text: str) -> str:
+    """Normalised text shown back to officials, with Chinese (full-width) punctuation restored."""
+    return text.translate(_FULL_WIDTH)
+
+
+def collapse(text: str) -> str:
+    """Printed text with runs of whitespace reduced to one space: the form shown in evidence."""
+    return " ".join(text.split())
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+PLACEHOLDERS = frozenset({"/", "\\", "-", "无", "不适用", "n/a", "na", "×", "x", "空", "暂无"})
+_PLACEHOLDER_RUN = re.compile(r"^[-/\\_.—–―─━－]+$")
+_NUMBER = re.compile(
+    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?P<unit>万元|元|件|个|条|项|次)?$"
+)
+UNIT_TOKENS = frozenset({"万元", "元", "件", "个", "条", "项", "次"})
+
+
+@lru_cache(maxsize=8192)
+def classify(raw: str) -> tuple[CellKind, int | Decimal | None]:
+    """Tell what a printed cell holds: a number (int, or Decimal with a fraction), a blank, a
+    placeholder, or text that is not a number."""
+    text = compact(raw)
+    if not text:
+        return CellKind.BLANK, None
+    if text.isdigit() and text.isascii():
+        return CellKind.NUMBER, int(text)
+    match = _NUMBER.match(text)
+    if match:
+        digits = match["int"].replace(",", "")
+        sign = "-" if match["sign"] == "-" else ""
+        frac = match["frac"]
+        return CellKind.NUMBER, int(sign + digits) if frac is None else Decimal(f"{sign}{digits}.{frac}")
+    if text.lower() in PLACEHOLDERS or _PLACEHOLDER_RUN.match(text):
+        return CellKind.PLACEHOLDER, None
+    return CellKind.TEXT, None
+
+
+def is_value_token(raw: str) -> bool:
+    """A number or a placeholder: something that stands in a value cell."""
+    kind, _ = classify(raw)
+    return kind in (CellKind.NUMBER, CellKind.PLACEHOLDER)
+
+
+# --- Chinese numerals (dates and counts in prose) -----------------------------------------------
+
+_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMERAL = "〇零○一二两三四五六七八九十百千"
+
+
+def cn_to_int(text: str) -> int | None:
+    """'十四' -> 14, '二〇二四' -> 2024, '一百零五' -> 105; None when it is not a numeral."""
+    if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
+        return None
+    if not any(ch in _UNITS for ch in text):  # digit by digit, as in years: 二〇二四
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        else:
+            total += (current or 1) * _UNITS[ch]
+            current = 0
+    return total + current
+
+
+def to_int(text: str) -> int | None:
+    """An integer written in Arabic or Chinese numerals."""
+    text = nfkc(text)
+    if text.isdigit() and text.isascii():
+        return int(text)
+    return cn_to_int(text)
