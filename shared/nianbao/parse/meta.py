@@ -1,0 +1,194 @@
+"""Title, issuing body, report year, publication date and format version."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from nianbao.extract import Line
+from nianbao.model import Origin, Prose, YearEvidence, YearStatement
+from nianbao.normalize import CN_NUMERAL, compact, display, to_int
+from nianbao.spec import FORMAT_2019, FORMAT_2021, FormatVersion
+
+_TITLE_WORDS = ("年度报告", "年报", "工作报告")
+_TITLE_CONTINUATION = re.compile(rf"^(?:\d{{4}}|[{CN_NUMERAL}]{{4}}|年|度|政府信息公开|工作|报告)")
+_ORG = re.compile(
+    r"(?:人民政府|政府|办事处|委员会|管委会|局|委|办公室|厅|署|中心|院|所|站|队|处|镇|乡|街道|公司|部|办)$"
+)
+_UNIT_NAME = re.compile(r"单位名称[:：]\s*(\S+)")
+_TITLE_AGENCY = re.compile(rf"^(.*?)(?:\d{{4}}年|[{CN_NUMERAL}]{{4}}年|政府信息公开)")
+_YEAR = re.compile(rf"(\d{{4}}|[{CN_NUMERAL}]{{4}})年度?")
+_PERIOD = re.compile(r"(\d{4})年0?1月0?1日(?:起)?(?:至|到|-|~|—)(?:(\d{4})年)?12月31日")
+_STATEMENT = re.compile(
+    r"(?:^|(?<=[。;!?\n]))(?:\(?[一二三四五六七八九十\d]{1,2}[)、.]?)?(?P<year>\d{4})年(?:度)?(?:以来|全年)?,"
+)
+_ANY_YEAR = re.compile(r"(?<!\d)(\d{4})年(?!\d{1,2}月\d{1,2}日|\d)")
+_DATES = (
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
+    re.compile(rf"([{CN_NUMERAL}]{{4}})年([{CN_NUMERAL}]{{1,3}})月([{CN_NUMERAL}]{{1,3}})日"),
+)
+_DATE_PREFIX = re.compile(r"^(?:发布|印发|公开|成文)?日期[:：]?")
+
+
+def _nonempty(lines: Sequence[Line], indices: Iterable[int]) -> list[int]:
+    return [i for i in indices if lines[i].text]
+
+
+def plausible_year(year: int) -> bool:
+    return 2000 <= year <= 2100
+
+
+def find_title(lines: Sequence[Line], stop: int) -> tuple[str | None, Origin | None, set[int]]:
+    """The report title (joined when it wraps), where it starts, and the lines it takes."""
+    window = _nonempty(lines, range(min(stop, len(lines))))[:8]
+    for position, index in enumerate(window):
+        text = lines[index].key
+        if len(text) > 60 or not any(word in text for word in _TITLE_WORDS):
+            continue
+        used = [index]
+        if _TITLE_CONTINUATION.match(text) and position > 0:
+            previous = window[position - 1]
+            before = lines[previous].key
+            if len(before) <= 40 and not before.endswith(("。", ",", ";")):
+                used.insert(0, previous)
+        title = "".join(lines[i].key for i in used)
+        return title, Origin(line=lines[used[0]].number, page=lines[used[0]].page), set(used)
+    return None, None, set()
+
+
+def find_agency(lines: Sequence[Line], title: str | None, title_lines: set[int]) -> str | None:
+    """The issuing body: the signature, else 单位名称, else the letterhead, else the title's prefix."""
+    for index in reversed(_nonempty(lines, range(len(lines)))[-6:]):
+        text = lines[index].key
+        if find_date_in(text) is not None:
+            continue
+        if len(text) <= 30 and _ORG.search(text) and not re.search(r"[。,;:]", text):
+            return text
+    for line in lines[:40]:
+        match = _UNIT_NAME.search(line.text)
+        if match and _ORG.search(match.group(1)):
+            return match.group(1)
+    head = _nonempty(lines, range(min(len(lines), 10)))
+    if head:
+        first = lines[head[0]].key
+        if len(first) <= 30 and _ORG.search(first) and not any(w in first for w in _TITLE_WORDS):
+            return first
+    if title:
+        match = _TITLE_AGENCY.match(title)
+        if match and len(match.group(1)) >= 2:
+            return match.group(1)
+    return None
+
+
+def title_year(title: str | None) -> int | None:
+    if not title:
+        return None
+    match = _YEAR.search(title)
+    year = to_int(match.group(1)) if match else None
+    return year if year is not None and plausible_year(year) else None
+
+
+def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -> YearEvidence:
+    evidence = YearEvidence(title=title_year(title))
+    for prose in (preamble, sections.get(1)):
+        if prose is None:
+            continue
+        match = _PERIOD.search(prose.text)
+        if match:
+            evidence.period = int(match.group(1))
+            evidence.period_text = match.group(0)
+            evidence.period_origin = Origin(line=prose.line_at(match.start()))
+            if match.group(2) and int(match.group(2)) != evidence.period:
+                evidence.period_text += "（起止年份不一致）"
+            break
+    for number, prose in [(None, preamble), *sorted(sections.items())]:
+        for match in _STATEMENT.finditer(prose.text):
+            year = int(match["year"])
+            if plausible_year(year):
+                sentence = prose.text[match.start() : match.start() + 40].split("。")[0]
+                evidence.statements.append(
+                    YearStatement(
+                        year=year,
+                        section=number,
+                        text=display(sentence.lstrip("\n")),
+                        origin=Origin(line=prose.line_at(match.start())),
+                    )
+                )
+    counts = Counter(s.year for s in evidence.statements)
+    if not counts:
+        for prose in (preamble, sections.get(1), sections.get(5)):
+            if prose is not None:
+                counts.update(int(y) for y in _ANY_YEAR.findall(prose.text) if plausible_year(int(y)))
+    if counts:
+        top = max(counts.values())
+        evidence.body = max(year for year, count in counts.items() if count == top)
+    return evidence
+
+
+def find_date_in(text: str) -> date | None:
+    """A date that makes up the whole of ``text`` (brackets and a 日期 prefix allowed)."""
+    text = _DATE_PREFIX.sub("", text.strip("()（）[]【】"))
+    for pattern in _DATES:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = [to_int(g) for g in match.groups()]
+            if None in parts:
+                return None
+            year, month, day = (p for p in parts if p is not None)
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def find_date(lines: Sequence[Line]) -> tuple[date | None, Origin | None]:
+    """The publication date: a line that is only a date, near the end (else near the start)."""
+    indices = _nonempty(lines, range(len(lines)))
+    for index in [*reversed(indices[-10:]), *indices[:8]]:
+        found = find_date_in(lines[index].key)
+        if found:
+            return found, Origin(line=lines[index].number, page=lines[index].page)
+    return None, None
+
+
+def detect_format(texts: Iterable[str], table3_rows: Iterable[str]) -> tuple[FormatVersion, dict[str, list[str]]]:
+    """The layout the tables are printed in, with the markers that told it."""
+    blob = "".join(texts)
+    found = {
+        FormatVersion.V2019.value: [m for m in FORMAT_2019.markers if m in blob],
+        FormatVersion.V2021.value: [m for m in FORMAT_2021.markers if m in blob],
+    }
+    keys = set(table3_rows)
+    if "other" in keys:
+        found[FormatVersion.V2019.value].append("（六）其他处理（单行）")
+    if keys & {"other_1", "other_2", "other_3"}:
+        found[FormatVersion.V2021.value].append("（六）其他处理（分三项）")
+    n2019, n2021 = len(found["2019"]), len(found["2021"])
+    if n2019 == n2021:
+        return FormatVersion.UNKNOWN, found
+    return (FormatVersion.V2019 if n2019 > n2021 else FormatVersion.V2021), found
+
+
+def prose_of(lines: Sequence[Line], indices: Iterable[int]) -> Prose:
+    """Whitespace-free narrative text of ``lines[indices]``: pieces are joined with nothing (a line
+    break inside a sentence is a wrap) and with a newline after a sentence ends."""
+    prose = Prose()
+    parts: list[str] = []
+    offset = 0
+    for index in indices:
+        piece = compact(lines[index].text).lstrip("#>*")
+        if not piece:
+            continue
+        if parts and parts[-1].endswith(("。", "!", "?", ";", ":")):
+            parts.append("\n")
+            offset += 1
+        prose.starts.append(offset)
+        prose.lines.append(lines[index].number)
+        parts.append(piece)
+        offset += len(piece)
+    prose.text = "".join(parts)
+    return prose

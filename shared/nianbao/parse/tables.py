@@ -1,0 +1,360 @@
+"""Tables 2, 3 and 4 out of a stream of lines.
+
+Rows are recognised by meaning, not by position: the text since the previous row with values
+(labels wrap over lines, or print one character per line) is cut at its last ordinal marker
+("3.", "（二）", "四、") and that segment is matched against the distinctive words of the spec's
+rows, the print order breaking ties. Text that trails a row's values (a label wrapped *after*
+them) therefore never leaks into the next row's identity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from nianbao.extract import Line
+from nianbao.model import LabelNote, Origin, Table, TableRow
+from nianbao.normalize import collapse, display, squeeze
+from nianbao.parse.rows import Layout, PrintedRow, place, rstrip_blank, split_row
+from nianbao.spec import (
+    TABLE3_ALL_ROWS,
+    TABLE3_COLUMNS,
+    TABLE4,
+    TABLE4_ROW,
+    ColumnSpec,
+    RowSpec,
+    Table2Spec,
+)
+
+_MARKER = re.compile(r"\([一二三四五六七八九十]{1,2}\)|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,2}、")
+_OTHER_3 = re.compile(r"^(?:3[.、]?)?其他[。.]?$")
+_NOT_WORD = re.compile(r"[^\w]|_")
+T3_ANCHORS = ("勾稽关系", "申请人情况", "自然人", "本年新收", "新收政府信息公开申请")
+T4_ANCHORS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉")
+_T2_BLOCK = re.compile(r"第二十条(?:第)?\(?([一二三四五六七八九十]{1,2})\)?项")
+
+
+def last_segment(label: str) -> str:
+    """``label`` from its last ordinal marker on (the whole of it when it has none)."""
+    start = 0
+    for match in _MARKER.finditer(label):
+        start = match.start()
+    return label[start:]
+
+
+def strip_markers(label: str) -> str:
+    return _NOT_WORD.sub("", _MARKER.sub("", label))
+
+
+def is_standard(printed: str, standard: str) -> bool:
+    """Same words as the standard label, or the standard cut short by a wrap (not a variant)."""
+    a, b = strip_markers(squeeze(printed)), strip_markers(squeeze(standard))
+    return a == b or (len(a) >= 2 and (b.startswith(a) or a.startswith(b)))
+
+
+@dataclass(slots=True)
+class Region:
+    start: int  # index of the first line
+    end: int  # index past the last line used
+
+
+@dataclass(slots=True)
+class RawRow:
+    """A printed row and the label text gathered for it."""
+
+    printed: PrintedRow
+    label: str  # whitespace-free label segment
+    context: str  # all label text since the previous row (whitespace-free)
+    index: int = -1  # position of the values line in the document
+
+
+def _rows_in(lines: Sequence[Line], start: int, end: int) -> tuple[list[RawRow], str, int]:
+    """Printed rows in ``lines[start:end]`` with their labels; the header text before the first
+    row; and the index of the last line read."""
+    pending: list[str] = []
+    rows: list[RawRow] = []
+    header = ""
+    last = start
+    for index in range(start, end):
+        line = lines[index]
+        printed = split_row(line)
+        if printed is None:
+            if line.text:
+                pending.append(line.key)
+            continue
+        own = squeeze(printed.label)
+        context = "".join(pending) + own
+        if not rows:
+            header = "".join(pending)
+            # the first row's label starts after the header unless it has markers of its own
+            label = last_segment(context) if _MARKER.search(context) else own or context
+        else:
+            label = last_segment(context)
+        rows.append(RawRow(printed, label, context, index))
+        pending = []
+        last = index
+    return rows, header, last
+
+
+def find_anchor(lines: Sequence[Line], start: int, end: int, anchors: Iterable[str]) -> int | None:
+    words = tuple(anchors)
+    for index in range(start, end):
+        text = lines[index].key
+        if any(word in text for word in words):
+            return index
+    return None
+
+
+def _evidence(raw: RawRow) -> str:
+    """The row as printed: its label, then its cells (□ for a blank one)."""
+    cells = rstrip_blank(raw.printed.values) if raw.printed.explicit else raw.printed.values
+    values = " ".join(collapse(v) or "□" for v in cells)
+    return f"{display(raw.label)} {values}".strip()
+
+
+def _origin(line: Line) -> Origin:
+    return Origin(line=line.number, page=line.page)
+
+
+@cache
+def _keywords(specs: tuple[RowSpec, ...]) -> list[tuple[str, int]]:
+    """Every keyword with the index of its row, longest first."""
+    return sorted(((k, i) for i, spec in enumerate(specs) for k in spec.keywords), key=lambda kv: -len(kv[0]))
+
+
+@dataclass(slots=True)
+class Matcher:
+    """Assigns printed rows to spec rows: best keyword hit, print order breaking ties."""
+
+    specs: Sequence[RowSpec]
+    taken: set[str] = field(default_factory=set)
+    position: int = -1
+
+    def match(self, raw: RawRow) -> RowSpec | None:
+        spec = self._by_keyword(raw.label)
+        if spec is None and _OTHER_3.match(raw.label) and "other_3" in {s.key for s in self.specs}:
+            spec = next(s for s in self.specs if s.key == "other_3")
+        if spec is None and raw.context != raw.label:
+            spec = self._by_keyword(raw.context)
+        if spec is None:
+            spec = self._next_in_order(raw)
+        if spec is not None:
+            self.taken.add(spec.key)
+            self.position = self.specs.index(spec)
+        return spec
+
+    def _by_keyword(self, text: str) -> RowSpec | None:
+        """The row whose longest keyword hits; among equally long hits, the row nearest after the
+        last one matched (print order)."""
+        hits: list[int] = []
+        length = 0
+        for keyword, index in _keywords(tuple(self.specs)):
+            if len(keyword) < length:
+                break
+            if keyword in text and self.specs[index].key not in self.taken:
+                hits.append(index)
+                length = len(keyword)
+        if not hits:
+            return None
+        size = len(self.specs)
+        return self.specs[min(hits, key=lambda i: (i - self.position) % (size + 1) or size + 1)]
+
+    def _next_in_order(self, raw: RawRow) -> RowSpec | None:
+        """A row with no recognisable label (values printed without one) takes the next row."""
+        if raw.label and len(strip_markers(raw.label)) > 1:
+            return None
+        for spec in self.specs[self.position + 1 :]:
+            if spec.key not in self.taken:
+                return spec
+        return None
+
+
+def _table_row(raw: RawRow, spec: RowSpec, columns: Sequence[ColumnSpec], layout: Layout) -> TableRow:
+    placements, printed = place(raw.printed, len(columns), layout)
+    return TableRow(
+        key=spec.key,
+        label=display(raw.label),
+        columns=tuple(c.key for c in columns),
+        printed=printed,
+        placements=placements,
+        origin=_origin(raw.printed.line),
+        evidence=_evidence(raw),
+    )
+
+
+def _row_note(table: str, raw: RawRow, spec: RowSpec) -> list[LabelNote]:
+    """A note when the row's printed label is worded differently from the standard one."""
+    if is_standard(raw.label, spec.label):
+        return []
+    origin = _origin(raw.printed.line)
+    return [
+        LabelNote(
+            table=table, row=spec.key, column=None, printed=display(raw.label), standard=spec.label, origin=origin
+        )
+    ]
+
+
+def _column_notes(table: str, header: str, columns: Sequence[ColumnSpec], origin: Origin) -> list[LabelNote]:
+    notes: list[LabelNote] = []
+    if not header:
+        return notes
+    for column in columns:
+        if squeeze(column.label) in header:
+            continue
+        variant = next((v for v in column.variants if squeeze(v) in header), None)
+        if variant:
+            notes.append(
+                LabelNote(
+                    table=table, row=None, column=column.key, printed=variant, standard=column.label, origin=origin
+                )
+            )
+    return notes
+
+
+# --- Table 3 ------------------------------------------------------------------------------------
+
+
+def parse_table3(lines: Sequence[Line], start: int, end: int, section: int | None) -> tuple[Table, int]:
+    """Table 3 read from ``lines[start:end]``, and the index past its last line."""
+    raw_rows, header, last = _rows_in(lines, start, end)
+    matcher = Matcher(TABLE3_ALL_ROWS)
+    matched: list[tuple[RawRow, RowSpec]] = []
+    for raw in raw_rows:
+        spec = matcher.match(raw)
+        if spec is not None:
+            matched.append((raw, spec))
+            if spec.key == "carried_out":
+                last = raw.index
+                break
+    layout = Layout.of([raw.printed for raw, _ in matched])
+    origin = _origin(lines[start])
+    table = Table(name="table3", section=section, origin=origin, last_line=lines[last].number, header=header)
+    for raw, spec in matched:
+        if spec.key in table.rows:
+            continue
+        table.rows[spec.key] = _table_row(raw, spec, TABLE3_COLUMNS, layout)
+        if spec.keywords:  # "3.其他" has no wording of its own to differ from
+            table.notes.extend(_row_note("table3", raw, spec))
+    table.notes.extend(_column_notes("table3", header, TABLE3_COLUMNS, origin))
+    return table, last + 1
+
+
+# --- Table 4 ------------------------------------------------------------------------------------
+
+
+def parse_table4(lines: Sequence[Line], start: int, end: int, section: int | None) -> tuple[Table, int]:
+    """Table 4 (one row of 15 cells, possibly printed over several lines) and the index past it."""
+    printed: list[PrintedRow] = []
+    header_parts: list[str] = []
+    count = 0
+    last = start
+    for index in range(start, end):
+        line = lines[index]
+        row = split_row(line)
+        if row is None:
+            if count >= len(TABLE4.columns):
+                break  # prose after a complete table belongs to whatever section encloses it
+            if not printed and line.text:
+                header_parts.append(line.key)
+            continue
+        printed.append(row)
+        count += len(rstrip_blank(row.values)) if row.explicit else len(row.values)
+        last = index
+    origin = _origin(lines[start])
+    table = Table(
+        name="table4", section=section, origin=origin, last_line=lines[last].number, header="".join(header_parts)
+    )
+    if not printed:
+        return table, last + 1
+    merged = PrintedRow(
+        line=printed[0].line,
+        prefix=printed[0].prefix,
+        values=[v for row in printed for v in (row.values if len(printed) == 1 else rstrip_blank(row.values))],
+        explicit=all(r.explicit for r in printed),
+    )
+    raw = RawRow(merged, label="", context="")
+    spec = RowSpec(TABLE4_ROW, "行政复议、行政诉讼情况", ())
+    table.rows[TABLE4_ROW] = _table_row(raw, spec, TABLE4.columns, Layout.of([merged]))
+    table.rows[TABLE4_ROW].evidence = " ".join(collapse(r.line.raw) for r in printed)
+    return table, last + 1
+
+
+# --- Table 2 ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Block2:
+    item: str | None
+    header: str
+    rows: list[RawRow]
+    origin: Origin
+
+
+@dataclass(slots=True)
+class Raw2:
+    """Table 2 as printed, before the format is known."""
+
+    blocks: list[Block2]
+    text: str  # whitespace-free text of the whole region, for format markers
+    origin: Origin
+    last_line: int
+    end: int  # index past the last line used
+
+
+def read_table2(lines: Sequence[Line], start: int, end: int) -> Raw2:
+    blocks: list[Block2] = []
+    current = Block2(None, "", [], _origin(lines[start]))
+    pending: list[str] = []
+    text: list[str] = []
+    last = start
+    for index in range(start, end):
+        line = lines[index]
+        squeezed = line.key
+        text.append(squeezed)
+        block = _T2_BLOCK.search(squeezed)
+        printed = split_row(line)
+        if block and printed is None:
+            if current.rows or current.item or current.header:
+                blocks.append(current)
+            current = Block2(block.group(1), "", [], _origin(line))
+            pending = []
+            last = index
+            continue
+        if printed is None:
+            if squeezed:
+                pending.append(squeezed)
+            continue
+        label = squeeze(printed.label) or (pending[-1] if pending else "")
+        if not current.rows:
+            current.header = "".join(pending)
+        current.rows.append(RawRow(printed, label, "".join(pending) + squeeze(printed.label)))
+        pending = []
+        last = index
+    blocks.append(current)
+    return Raw2(blocks, "".join(text), _origin(lines[start]), lines[last].number, last + 1)
+
+
+def build_table2(raw: Raw2, spec: Table2Spec, section: int | None) -> Table:
+    table = Table(
+        name="table2",
+        section=section,
+        origin=raw.origin,
+        last_line=raw.last_line,
+        header="".join(b.header for b in raw.blocks),
+    )
+    all_rows = [row for _, row in spec.rows()]
+    for block in raw.blocks:
+        block_spec = spec.block(block.item) if block.item else None
+        candidates = list(block_spec.rows) if block_spec else all_rows
+        matcher = Matcher(candidates)
+        for printed in block.rows:
+            row_spec = matcher.match(printed) if block_spec else Matcher(all_rows, set(table.rows)).match(printed)
+            if row_spec is None or row_spec.key in table.rows:
+                continue
+            owner = next(b for b in spec.blocks if row_spec in b.rows)
+            layout = Layout.of([r.printed for r in block.rows])
+            table.rows[row_spec.key] = _table_row(printed, row_spec, owner.columns, layout)
+            table.notes.extend(_row_note("table2", printed, row_spec))
+    return table

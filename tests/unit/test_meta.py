@@ -1,0 +1,87 @@
+from datetime import date
+
+import pytest
+
+from nianbao.extract import lines_from_text
+from nianbao.parse.meta import detect_format, find_agency, find_date, find_date_in, find_title, prose_of, read_years
+from nianbao.spec import FormatVersion
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("沙坡头区镇罗镇 2023 年政府信息公开 工作年度报告\n", "沙坡头区镇罗镇2023年政府信息公开工作年度报告"),
+        ("城东区韵家口镇政府\n\n2020 年政府信息公开工作年度报告\n", "城东区韵家口镇政府2020年政府信息公开工作年度报告"),
+        ("\n海东市平安区古城回族乡政府信息公开\n工作年度报告\n", "海东市平安区古城回族乡政府信息公开工作年度报告"),
+        ("西宁市湟中区共和镇人民政府\n\n共和镇政府信息公开工作年度报告\n", "共和镇政府信息公开工作年度报告"),
+        ("# 昂思多镇 2023 年政府信息公开 工作年度报告\n", "昂思多镇2023年政府信息公开工作年度报告"),
+        ("一段很长的正文，不是标题。\n", None),
+    ],
+)
+def test_title_is_joined_when_it_wraps(text, title):
+    lines = lines_from_text(text)
+    assert find_title(lines, len(lines))[0] == title
+
+
+def test_agency_prefers_the_signature_then_the_unit_name_then_the_letterhead_then_the_title():
+    signed = lines_from_text("标题年度报告\n正文。\n韵家口镇人民政府\n2021年1月19日\n")
+    assert find_agency(signed, None, set()) == "韵家口镇人民政府"
+    unit = lines_from_text("单位名称：湟中区共和镇人民政府 主要负责人签名：\n正文。\n")
+    assert find_agency(unit, None, set()) == "湟中区共和镇人民政府"
+    letterhead = lines_from_text("西宁市湟中区共和镇人民政府\n共和镇政府信息公开工作年度报告\n正文。\n")
+    assert find_agency(letterhead, "共和镇政府信息公开工作年度报告", {1}) == "西宁市湟中区共和镇人民政府"
+    titled = lines_from_text("正文。\n")
+    assert find_agency(titled, "昂思多镇2023年政府信息公开工作年度报告", set()) == "昂思多镇"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("2024年1月18日", date(2024, 1, 18)),
+        ("二〇二四年一月十八日", date(2024, 1, 18)),
+        ("2024-01-18", date(2024, 1, 18)),
+        ("（2024年1月18日）", date(2024, 1, 18)),
+        ("发布日期：2024年1月18日", date(2024, 1, 18)),
+        ("2024年2月30日", None),
+        ("2024年1月18日召开会议", None),
+    ],
+)
+def test_dates_are_read_only_when_a_line_is_a_date(text, found):
+    assert find_date_in(text) == found
+
+
+def test_the_publication_date_is_the_last_date_line():
+    lines = lines_from_text("标题\n2023年1月1日\n正文。\n某某镇人民政府\n2024年1月18日\n\n")
+    assert find_date(lines)[0] == date(2024, 1, 18)
+
+
+def test_years_from_title_period_and_body():
+    lines = lines_from_text(
+        "本报告统计数据从 2023 年 1 月 1 日至 2023 年 12 月 31 日。\n"
+        "2023 年，我镇认真贯彻落实。2022年以来，群众满意。\n"
+        "2019年，我镇取得一定成效。\n"
+    )
+    preamble = prose_of(lines, [0])
+    section1 = prose_of(lines, [1])
+    section5 = prose_of(lines, [2])
+    years = read_years("某镇2023年政府信息公开工作年度报告", preamble, {1: section1, 5: section5})
+    assert (years.title, years.period, years.body) == (2023, 2023, 2023)
+    assert [(s.year, s.section) for s in years.statements] == [(2023, 1), (2022, 1), (2019, 5)]
+    assert years.statements[2].origin.line == 3
+
+
+def test_prose_joins_wrapped_lines_and_maps_offsets_back_to_lines():
+    lines = lines_from_text("全年共受理依申请公\n\n开14件。\n第二段")
+    prose = prose_of(lines, range(4))
+    assert prose.text == "全年共受理依申请公开14件。\n第二段"
+    assert prose.line_at(prose.text.index("14")) == 3
+    assert prose.line_at(prose.text.index("第二段")) == 4
+
+
+def test_format_is_told_by_markers():
+    assert detect_format(["本年制发件数本年废止件数"], ["other_1"])[0] is FormatVersion.V2021
+    assert detect_format(["本年新制作数量第(九)项"], ["other"])[0] is FormatVersion.V2019
+    assert detect_format(["本年制发件数"], ["other"])[0] is FormatVersion.UNKNOWN  # one each: a tie
+    assert detect_format([""], [])[0] is FormatVersion.UNKNOWN
