@@ -1,0 +1,158 @@
+"""Every finding code, its fixed severity and what it means. Codes are the product's API:
+the dashboard, the store, notices and outside tools key on them, so they never change meaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from nianbao.model import Finding, Location, Report, Severity, TableRow
+from nianbao.spec import (
+    FORMAT_2021,
+    FORMATS,
+    TABLE3_ALL_ROWS,
+    TABLE3_COLUMNS,
+    TABLE4,
+    FormatSpec,
+    format_for_year,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    title: str  # Chinese, shown to officials
+
+
+_ERROR, _WARNING, _INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        # structure
+        Code("SECTION_MISSING", _ERROR, "缺少必备章节"),
+        Code("SECTION_ORDER", _INFO, "章节顺序或序号与标准格式不同"),
+        Code("TABLE_MISSING", _ERROR, "缺少统计表"),
+        Code("TABLE_EMPTY", _ERROR, "统计表未填写数据"),
+        Code("ROW_MISSING", _ERROR, "统计表缺少行"),
+        Code("CELL_BLANK", _WARNING, "应填数字的单元格为空"),
+        Code("CELL_INVALID", _ERROR, "单元格数值无效"),
+        Code("ROW_SHAPE", _WARNING, "行的单元格数与列数不符"),
+        # format
+        Code("FORMAT_OUTDATED", _ERROR, "使用了过时的报告格式"),
+        Code("FORMAT_UNKNOWN", _ERROR, "无法识别报告格式"),
+        Code("LABEL_NONSTANDARD", _INFO, "措辞与标准格式不同"),
+        # balance (勾稽关系)
+        Code("T3_APPLICATION_BALANCE", _ERROR, "表三收支不平衡"),
+        Code("T3_RESULTS_TOTAL", _ERROR, "表三办理结果总计不符"),
+        Code("T3_ROW_TOTAL", _ERROR, "表三行总计不符"),
+        Code("T4_TOTAL", _ERROR, "表四总计不符"),
+        # narrative and metadata
+        Code("TEXT_TABLE_MISMATCH", _WARNING, "正文数字与统计表不一致"),
+        Code("YEAR_MISMATCH", _WARNING, "年度不一致"),
+        Code("TITLE_INCOMPLETE", _WARNING, "标题不完整"),
+        Code("FEE_STATEMENT_MISSING", _WARNING, "未报告信息处理费收取情况"),
+        Code("SECTION5_THIN", _WARNING, "问题及改进情况内容单薄"),
+        Code("DATE_MISSING", _INFO, "未找到发布日期"),
+        Code("PUBLISHED_LATE", _WARNING, "发布晚于期限"),
+        # input
+        Code("INPUT_UNREADABLE", _ERROR, "文件无法读取"),
+        Code("NO_TEXT_LAYER", _ERROR, "文件没有文字层（扫描件）"),
+        Code("NOT_A_REPORT", _ERROR, "不是政府信息公开工作年度报告"),
+    )
+}
+
+
+def finding(
+    code: str,
+    message: str,
+    *,
+    location: Location | None = None,
+    expected: int | Decimal | None = None,
+    actual: int | Decimal | None = None,
+    evidence: str | None = None,
+) -> Finding:
+    """A finding with the severity its code always has."""
+    return Finding(
+        code=code,
+        severity=CODES[code].severity,
+        message=message,
+        location=location or Location(),
+        expected=expected,
+        actual=actual,
+        evidence=" ".join(evidence.split()) if evidence else None,
+    )
+
+
+# --- names officials read -----------------------------------------------------------------------
+
+TABLE_NAMES = {
+    "table2": "表二（主动公开政府信息情况）",
+    "table3": "表三（收到和处理政府信息公开申请情况）",
+    "table4": "表四（政府信息公开行政复议、行政诉讼情况）",
+}
+TABLE_SHORT = {"table2": "表二", "table3": "表三", "table4": "表四"}
+TABLE_SECTION = {"table2": 2, "table3": 3, "table4": 4}
+
+_T3_ROWS = {r.key: r.label for r in TABLE3_ALL_ROWS}
+_T3_COLUMNS = {c.key: c.label for c in TABLE3_COLUMNS}
+_T4_COLUMNS = {c.key: c.label for c in TABLE4.columns}
+_ALL_FORMATS = tuple(FORMATS.values())
+
+
+def row_name(table: str, key: str, spec: FormatSpec = FORMAT_2021) -> str:
+    if table == "table3":
+        return _T3_ROWS.get(key, key)
+    if table == "table2":
+        for owner in (spec.table2, *(s.table2 for s in _ALL_FORMATS)):
+            for block, row in owner.rows():
+                if row.key == key:
+                    return f"{block.label}·{row.label}"
+    return key
+
+
+def column_name(table: str, key: str, spec: FormatSpec = FORMAT_2021) -> str:
+    if table == "table3":
+        return _T3_COLUMNS.get(key, key)
+    if table == "table4":
+        return _T4_COLUMNS.get(key, key)
+    for owner in (spec.table2, *(s.table2 for s in _ALL_FORMATS)):
+        for block in owner.blocks:
+            for column in block.columns:
+                if column.key == key:
+                    return column.label
+    return key
+
+
+def fmt_number(value: int | Decimal | float | None) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, float) and value == float("inf"):
+        return "无上限"
+    return str(value)
+
+
+def layout_spec(report: Report) -> FormatSpec:
+    """The layout the report's tables are checked against: the one it uses, else the one its
+    year requires."""
+    return FORMATS.get(report.format) or format_for_year(report.year or FORMAT_2021.first_year)
+
+
+def section_location(report: Report, number: int | None) -> Location:
+    section = report.sections.get(number) if number else None
+    return Location(
+        section=number, line=section.origin.line if section else None, page=section.origin.page if section else None
+    )
+
+
+def cell_location(table: str, row: TableRow | None, column: str | None, *, key: str | None = None) -> Location:
+    origin = row.origin if row else None
+    return Location(
+        section=TABLE_SECTION[table],
+        table=table,
+        row=row.key if row else key,
+        column=column,
+        line=origin.line if origin else None,
+        page=origin.page if origin else None,
+    )
