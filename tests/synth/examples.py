@@ -1,0 +1,82 @@
+"""The example reports the project ships (``shared/nianbao/examples``), each showing one kind of
+problem. Regenerate with ``make examples``; a test checks the committed files match this module.
+
+    python -m tests.synth.examples DIR
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from nianbao.spec import TABLE4, FormatVersion
+from tests.synth.render import Layout, render_text
+from tests.synth.truth import Truth, only_totals, random_truth
+
+NOTICE = """关于召开2024年度政务公开工作推进会的通知
+
+各科室、各村（社区）：
+经研究，定于2024年3月5日上午9时在镇政府三楼会议室召开政务公开工作推进会，请各单位主要负责同志准时参加。
+
+青川县清水镇人民政府办公室
+2024年3月1日
+"""
+
+
+def _truth(seed: int, **kwargs: object) -> Truth:
+    return random_truth(random.Random(seed), busy=0.6, **kwargs)  # type: ignore[arg-type]
+
+
+def examples() -> dict[str, bytes]:
+    """File name -> content, for every shipped example."""
+    out: dict[str, bytes] = {}
+
+    clean = replace(_truth(11, version=FormatVersion.V2021, year=2023), agency="青川县清水镇人民政府")
+    out["2023-clean.txt"] = render_text(clean, Layout.TABS, random.Random(1)).encode()
+
+    outdated = replace(_truth(12, version=FormatVersion.V2019, year=2023), agency="河西区民政局")
+    out["2023-outdated-2019-layout.txt"] = render_text(outdated, Layout.TABS, random.Random(2)).encode()
+
+    unbalanced = replace(_truth(13, version=FormatVersion.V2021, year=2022), agency="安平县自然资源局")
+    stated = unbalanced.table3["results_total"][0]
+    assert isinstance(stated, int)
+    review_total = [c.key for c in TABLE4.columns].index("review_total")
+    unbalanced = unbalanced.with_cell("table3", "results_total", 0, stated + 2).with_cell(
+        "table4", None, review_total, unbalanced.t4_total("review") + 1
+    )
+    out["2022-unbalanced.txt"] = render_text(unbalanced, Layout.SPACES, random.Random(3)).encode()
+
+    missing = replace(
+        _truth(14, version=FormatVersion.V2021, year=2023),
+        agency="北山县教育局",
+        sections=(1, 2, 3, 4, 6),
+        published=None,
+    )
+    out["2023-missing-section-gb18030.txt"] = render_text(missing, Layout.SPLIT, random.Random(4)).encode("gb18030")
+
+    late = replace(
+        only_totals(_truth(15, version=FormatVersion.V2021, year=2024)),
+        agency="东湖区白沙街道办事处",
+        published=date(2025, 3, 15),
+        stale_year=True,
+        fee_statement=False,
+    )
+    out["2024-totals-only-late.md"] = render_text(late, Layout.MARKDOWN, random.Random(5)).encode()
+
+    out["not-a-report.txt"] = NOTICE.encode()
+    return out
+
+
+def main(argv: list[str]) -> None:
+    target = Path(argv[1] if len(argv) > 1 else "shared/nianbao/examples")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, content in examples().items():
+        (target / name).write_bytes(content)
+        print(f"wrote {target / name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
