@@ -82,8 +82,8 @@ def _render(console: Console, result: CheckResult, min_severity: Severity) -> No
     lines = [Text(f"文件：{report.source}")]
     if report.title:
         lines.append(Text(f"标题：{report.title}"))
-    if report.published:
-        lines.append(Text(f"发布日期：{report.published:%Y年%m月%d日}"))
+    if report.published_text:
+        lines.append(Text(f"发布日期：{report.published_text}"))
     if report.looks_like_report:
         marks = Text("章节：")
         for spec in SECTIONS:

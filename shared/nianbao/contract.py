@@ -48,12 +48,14 @@ def report_dict(result: CheckResult, min_severity: Severity = Severity.INFO) -> 
     counts = {s.value: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     return {
         "source": report.source,
+        "file_type": report.file_type,
+        "pages": report.pages,
         "agency": report.agency,
         "year": report.year,
         "format": report.format.value,
         "status": result.status.value,
         "title": report.title,
-        "published": report.published.isoformat() if report.published else None,
+        "published": report.published_iso,
         "sections": {str(n): n in report.sections for n in range(1, 7)},
         "tables": {
             "table2": _rows(report.table2),

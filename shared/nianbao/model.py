@@ -132,6 +132,7 @@ class Table(BaseModel):
     header: str = ""  # whitespace-free header text, for column-label checks
     rows: dict[str, TableRow] = Field(default_factory=dict)
     notes: list[LabelNote] = Field(default_factory=list)
+    stray: list[tuple[int, str]] = Field(default_factory=list)  # (line, text): numbers no row could take
 
     @property
     def has_values(self) -> bool:
@@ -166,6 +167,7 @@ class YearStatement(BaseModel):
     section: int | None
     text: str
     origin: Origin
+    opening: bool = False  # the section (or the report) opens with it
 
 
 class YearEvidence(BaseModel):
@@ -179,12 +181,17 @@ class YearEvidence(BaseModel):
 
 class Report(BaseModel):
     source: str
+    file_type: str = "text"  # text | pdf | docx | html
+    pages: int | None = None
+    scanned_pages: list[int] = Field(default_factory=list)  # pages with no text layer
+    extraction_notes: list[str] = Field(default_factory=list)
     title: str | None = None
     title_origin: Origin | None = None
     agency: str | None = None
     year: int | None = None
     years: YearEvidence = Field(default_factory=YearEvidence)
     published: date | None = None
+    published_month_only: bool = False  # only a year and month were printed
     published_origin: Origin | None = None
     format: FormatVersion = FormatVersion.UNKNOWN
     format_markers: dict[str, list[str]] = Field(default_factory=dict)
@@ -195,6 +202,20 @@ class Report(BaseModel):
     table4: Table | None = None
     looks_like_report: bool = True
     line_count: int = 0
+
+    @property
+    def published_text(self) -> str | None:
+        """The publication date as printed: 2024年1月18日, or 2024年1月 when no day was given."""
+        if self.published is None:
+            return None
+        day = "" if self.published_month_only else f"{self.published.day}日"
+        return f"{self.published.year}年{self.published.month}月{day}"
+
+    @property
+    def published_iso(self) -> str | None:
+        if self.published is None:
+            return None
+        return self.published.isoformat()[:7] if self.published_month_only else self.published.isoformat()
 
     def table(self, name: str) -> Table | None:
         table: Table | None = getattr(self, name)

@@ -12,7 +12,8 @@ import random
 from decimal import Decimal
 from enum import StrEnum
 
-from nianbao.spec import FORMATS, SECTIONS, TABLE4, FormatVersion
+from nianbao.spec import FORMATS, SECTIONS, TABLE4
+from tests.synth import prose
 from tests.synth.truth import PLACEHOLDERS, Truth, Value
 
 
@@ -124,43 +125,21 @@ class Renderer:
             else:
                 self.lines.append(title)
         self.lines.append("")
-        self.lines.append(
-            self.punct(
-                f"根据《中华人民共和国政府信息公开条例》要求，现发布本报告。本报告中所列数据的统计期限自"
-                f"{truth.year}年1月1日起至{truth.year}年12月31日止。"
-            )
-        )
+        self.lines.append(self.punct(prose.preamble(truth)))
         for number in truth.sections:
             self.heading(number)
             table = {2: "table2", 3: "table3", 4: "table4"}.get(number)
             if table in truth.omit:
-                self.lines.append("本年度无相关统计数据。")
+                self.lines.append(prose.NO_TABLE)
                 continue
             getattr(self, f"section{number}")()
         if truth.published:
-            self.lines.extend(
-                ["", truth.agency, f"{truth.published.year}年{truth.published.month}月{truth.published.day}日"]
-            )
+            self.lines.extend(["", *prose.signature(truth)])
         return "\n".join(self.lines) + "\n"
 
     def section1(self) -> None:
-        t = self.truth
-        text = (
-            f"{t.year}年，{t.agency}认真贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态、"
-            f"不公开为例外，全年主动公开政府信息{self.rng.randint(20, 400)}条，"
-            f"回应群众关切{self.rng.randint(3, 90)}次。"
-        )
-        if t.prose_counts:
-            requests = t.totals("new")
-            reviews = t.t4_total("review")
-            suits = t.t4_total("suit") + t.t4_total("post_review_suit")
-            text += f"全年共收到政府信息公开申请{requests}件，上年结转{t.totals('carried_in')}件。"
-            text += f"因政府信息公开被申请行政复议{reviews}件，" if reviews else "未发生政府信息公开行政复议案件，"
-            text += f"被提起行政诉讼{suits}件。" if suits else "无行政诉讼。"
-        self.lines.append(self.punct(text))
-        self.lines.append("")
-        self.lines.append(self.punct("（一）主动公开情况。坚持把政府信息公开作为依法行政的重要举措，明确专人负责。"))
-        self.lines.append(self.punct("（二）监督保障情况。将政务公开纳入年度绩效考核，本年度未发生责任追究情况。"))
+        first, *rest = prose.section1(self.truth, self.rng)
+        self.lines.extend([self.punct(first), "", *(self.punct(p) for p in rest)])
 
     def section2(self) -> None:
         spec = FORMATS[self.truth.version].table2
@@ -233,26 +212,10 @@ class Renderer:
         assert len(self.truth.table4) == len(TABLE4.columns)
 
     def section5(self) -> None:
-        t = self.truth
-        if t.thin_section5:
-            self.lines.append("无。")
-            return
-        opening = f"{t.year - 1}年，" if t.stale_year else ""
-        self.lines.append(
-            self.punct(
-                f"{opening}我单位政府信息公开工作取得了一定成效，但也存在一些不足：一是主动公开的深度和广度"
-                "还不够；二是政策解读形式较为单一，群众参与度不高。下一步，我单位将进一步完善工作机制，"
-                "加强业务培训，提升政府信息公开工作质效。"
-            )
-        )
+        self.lines.extend(self.punct(p) for p in prose.section5(self.truth))
 
     def section6(self) -> None:
-        t = self.truth
-        if t.fee_statement and (t.version is FormatVersion.V2021 or t.year >= 2021):
-            self.lines.append(self.punct("（一）信息处理费收取情况。本年度未收取信息处理费。"))
-            self.lines.append(self.punct(f"（二）认真落实{t.year}年政务公开工作要点，按时办理人大代表建议和政协提案。"))
-        else:
-            self.lines.append("暂无其他需要报告的事项。")
+        self.lines.extend(self.punct(p) for p in prose.section6(self.truth))
 
 
 def render_text(

@@ -37,24 +37,35 @@ def test_agency_prefers_the_signature_then_the_unit_name_then_the_letterhead_the
 
 
 @pytest.mark.parametrize(
-    ("text", "found"),
+    ("text", "day", "month_only", "signer"),
     [
-        ("2024年1月18日", date(2024, 1, 18)),
-        ("二〇二四年一月十八日", date(2024, 1, 18)),
-        ("2024-01-18", date(2024, 1, 18)),
-        ("（2024年1月18日）", date(2024, 1, 18)),
-        ("发布日期：2024年1月18日", date(2024, 1, 18)),
-        ("2024年2月30日", None),
-        ("2024年1月18日召开会议", None),
+        ("2024年1月18日", date(2024, 1, 18), False, ""),
+        ("二〇二四年一月十八日", date(2024, 1, 18), False, ""),
+        ("二〇二四年元月八日", date(2024, 1, 8), False, ""),
+        ("2024-01-18", date(2024, 1, 18), False, ""),
+        ("（2024年1月18日）", date(2024, 1, 18), False, ""),
+        ("发布日期：2024年1月18日", date(2024, 1, 18), False, ""),
+        ("2024年1月8日发布", date(2024, 1, 8), False, ""),
+        ("2024年1月", date(2024, 1, 1), True, ""),
+        ("青川县清水镇人民政府2024年1月8日", date(2024, 1, 8), False, "青川县清水镇人民政府"),
     ],
 )
-def test_dates_are_read_only_when_a_line_is_a_date(text, found):
-    assert find_date_in(text) == found
+def test_dates_end_a_line_that_holds_nothing_else_but_a_signature(text, day, month_only, signer):
+    found = find_date_in(text)
+    assert found is not None
+    assert (found.day, found.month_only, found.signer) == (day, month_only, signer)
+
+
+@pytest.mark.parametrize("text", ["2024年2月30日", "2024年1月18日召开会议", "会议于2024年1月18日", "〇二四年一月八日"])
+def test_text_that_is_more_than_a_date_is_not_a_publication_date(text):
+    assert find_date_in(text) is None
 
 
 def test_the_publication_date_is_the_last_date_line():
     lines = lines_from_text("标题\n2023年1月1日\n正文。\n某某镇人民政府\n2024年1月18日\n\n")
-    assert find_date(lines)[0] == date(2024, 1, 18)
+    found = find_date(lines)[0]
+    assert found is not None
+    assert found.day == date(2024, 1, 18)
 
 
 def test_years_from_title_period_and_body():

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from nianbao.normalize import nfkc, squeeze
 
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in points, origin at the page's top left
+
 
 class ExtractError(Exception):
     """The input cannot be read as a report; ``reason`` says why, in Chinese, for the official."""
@@ -18,10 +20,19 @@ class ExtractError(Exception):
 
 @dataclass(slots=True)
 class Line:
-    number: int  # 1-based position in the extracted text
-    raw: str  # as extracted
-    cells: list[str] | None = None  # explicit cell boundaries: tab-separated text or a table row
+    """A line of text, or a row of a table.
+
+    ``cells`` marks cell boundaries: tab-separated text (blank cells kept), or a table row. For a
+    ``grid`` row the cells are the table's columns in order, a merged-over position being an empty
+    cell, so a cell's place is known rather than inferred; ``boxes`` then holds each cell's box.
+    """
+
+    number: int  # 1-based position in the document's lines
+    raw: str  # as extracted (a grid row: its cells joined by tabs)
+    cells: list[str] | None = None
     page: int | None = None
+    grid: bool = False
+    boxes: list[BBox | None] | None = None
     text: str = field(init=False)  # NFKC, stripped: what the parser reads
     key: str = field(init=False)  # whitespace, quotes and markers removed: what labels are matched in
 
@@ -36,6 +47,9 @@ class Document:
     kind: str  # text | pdf | docx | html
     lines: list[Line]
     encoding: str | None = None
+    pages: int | None = None
+    scanned_pages: list[int] = field(default_factory=list)  # pages with images and no text layer
+    notes: list[str] = field(default_factory=list)  # what extraction had to work around
 
 
 def lines_from_text(text: str) -> list[Line]:
@@ -44,3 +58,10 @@ def lines_from_text(text: str) -> list[Line]:
         Line(number, raw, raw.split("\t") if "\t" in raw else None)
         for number, raw in enumerate(text.splitlines(), start=1)
     ]
+
+
+def grid_line(
+    number: int, cells: list[str], *, page: int | None = None, boxes: list[BBox | None] | None = None
+) -> Line:
+    """A row of a ruled table: cells in column order, merged-over positions empty."""
+    return Line(number, "\t".join(cells), list(cells), page=page, grid=True, boxes=boxes)

@@ -170,7 +170,7 @@ def parse(document: Document) -> Report:
     spec = FORMATS.get(version) or format_for_year(year or 2021)
     table2 = build_table2(raw2, spec.table2, section2) if raw2 is not None else None
 
-    published, published_origin = find_date(lines)
+    printed_date, published_origin = find_date(lines)
     sections = {
         h.number: Section(
             number=h.number,
@@ -186,12 +186,17 @@ def parse(document: Document) -> Report:
     looks_like_report = len(sections) >= 2 or has_tables or (title is not None and "政府信息公开" in title)
     return Report(
         source=document.source,
+        file_type=document.kind,
+        pages=document.pages,
+        scanned_pages=document.scanned_pages,
+        extraction_notes=document.notes,
         title=title,
         title_origin=title_origin,
         agency=find_agency(lines, title, title_lines),
         year=year,
         years=years,
-        published=published,
+        published=printed_date.day if printed_date else None,
+        published_month_only=printed_date.month_only if printed_date else False,
         published_origin=published_origin,
         format=version if has_tables else FormatVersion.UNKNOWN,
         format_markers=markers,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from nianbao.extract import Line
@@ -25,10 +26,12 @@ _STATEMENT = re.compile(
     r"(?:^|(?<=[。;!?\n]))(?:\(?[一二三四五六七八九十\d]{1,2}[)、.]?)?(?P<year>\d{4})年(?:度)?(?:以来|全年)?,"
 )
 _ANY_YEAR = re.compile(r"(?<!\d)(\d{4})年(?!\d{1,2}月\d{1,2}日|\d)")
+# A date, with the day optional ("2024年1月") and 元月 for January; a signature may precede it on
+# the same line and 发布/印发 follow it.
 _DATES = (
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
-    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
-    re.compile(rf"([{CN_NUMERAL}]{{4}})年([{CN_NUMERAL}]{{1,3}})月([{CN_NUMERAL}]{{1,3}})日"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2}|元)月(?:(?P<d>\d{1,2})日)?"),
+    re.compile(r"(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})"),
+    re.compile(rf"(?P<y>[{CN_NUMERAL}]{{4}})年(?P<m>[{CN_NUMERAL}]{{1,3}}|元)月(?:(?P<d>[{CN_NUMERAL}]{{1,3}})日)?"),
 )
 _DATE_PREFIX = re.compile(r"^(?:发布|印发|公开|成文)?日期[:：]?")
 
@@ -63,7 +66,10 @@ def find_agency(lines: Sequence[Line], title: str | None, title_lines: set[int])
     """The issuing body: the signature, else 单位名称, else the letterhead, else the title's prefix."""
     for index in reversed(_nonempty(lines, range(len(lines)))[-6:]):
         text = lines[index].key
-        if find_date_in(text) is not None:
+        printed = find_date_in(text)
+        if printed is not None:
+            if printed.signer:
+                return printed.signer
             continue
         if len(text) <= 30 and _ORG.search(text) and not re.search(r"[。,;:]", text):
             return text
@@ -115,6 +121,7 @@ def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -
                         section=number,
                         text=display(sentence.lstrip("\n")),
                         origin=Origin(line=prose.line_at(match.start())),
+                        opening=match.start() == 0,
                     )
                 )
     counts = Counter(s.year for s in evidence.statements)
@@ -128,25 +135,41 @@ def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -
     return evidence
 
 
-def find_date_in(text: str) -> date | None:
-    """A date that makes up the whole of ``text`` (brackets and a 日期 prefix allowed)."""
-    text = _DATE_PREFIX.sub("", text.strip("()（）[]【】"))
+_DATE_SUFFIX = re.compile(r"(?:发布|印发|公布|制)$")
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedDate:
+    day: date  # the first of the month when only a month was printed
+    month_only: bool
+    signer: str  # what preceded the date on its line (a signature), if anything
+
+
+def find_date_in(text: str) -> PrintedDate | None:
+    """A date that ends ``text`` and is all there is on it but for brackets, a 日期 label, a
+    signature before it and 发布/印发 after it."""
+    text = _DATE_SUFFIX.sub("", _DATE_PREFIX.sub("", text.strip("()（）[]【】")))
     for pattern in _DATES:
-        match = pattern.fullmatch(text)
-        if match:
-            parts = [to_int(g) for g in match.groups()]
-            if None in parts:
+        for match in pattern.finditer(text):
+            if match.end() != len(text):
+                continue
+            signer = text[: match.start()].strip("()（）[]【】")
+            if signer and not (len(signer) <= 30 and _ORG.search(signer)):
+                continue
+            year, day = to_int(match["y"]), to_int(match["d"]) if match["d"] else 1
+            month = 1 if match["m"] == "元" else to_int(match["m"])
+            if year is None or month is None or day is None or not plausible_year(year):
                 return None
-            year, month, day = (p for p in parts if p is not None)
             try:
-                return date(year, month, day)
+                return PrintedDate(date(year, month, day), match["d"] is None, signer)
             except ValueError:
                 return None
     return None
 
 
-def find_date(lines: Sequence[Line]) -> tuple[date | None, Origin | None]:
-    """The publication date: a line that is only a date, near the end (else near the start)."""
+def find_date(lines: Sequence[Line]) -> tuple[PrintedDate | None, Origin | None]:
+    """The publication date: a line that ends in a date and holds nothing else but a signature,
+    near the end (else near the start)."""
     indices = _nonempty(lines, range(len(lines)))
     for index in [*reversed(indices[-10:]), *indices[:8]]:
         found = find_date_in(lines[index].key)

@@ -14,8 +14,9 @@ text only gives tokens, so a blank cell there is invisible. Placement follows fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from nianbao.extract import Line
@@ -24,6 +25,24 @@ from nianbao.normalize import UNIT_TOKENS, classify, collapse
 
 # Past this many placements a row is treated as unplaceable (every cell unknown).
 MAX_PLACEMENTS = 64
+# "- 2 -", "— 2 —", "2/5", "第2页 共5页": page numbers a page break leaves inside a table.
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–]+\s*\d{1,4}\s*[-—–]+|\d{1,4}\s*/\s*\d{1,4}|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)$"
+)
+# A note printed after a row's cells ("注：含跨年度申请").
+_NOTE = re.compile(r"^(?:注|备注|说明|其中)")
+
+
+def is_page_number(line: Line) -> bool:
+    return bool(_PAGE_NUMBER.match(line.text))
+
+
+def _is_note(field: str) -> bool:
+    kind, _ = classify(field)
+    text = field.strip()
+    return kind is CellKind.TEXT and (
+        bool(_NOTE.match(text)) or (len(text) >= 6 and not any(c.isdigit() for c in text))
+    )
 
 
 @dataclass(slots=True)
@@ -34,6 +53,7 @@ class PrintedRow:
     prefix: list[str]
     values: list[str]
     explicit: bool
+    lines: list[Line] = field(default_factory=list)  # every line the row was printed on
 
     @property
     def label(self) -> str:
@@ -43,8 +63,8 @@ class PrintedRow:
     def gap(self) -> int:
         """Empty fields right before the first value."""
         count = 0
-        for field in reversed(self.prefix):
-            if field.strip():
+        for cell in reversed(self.prefix):
+            if cell.strip():
                 break
             count += 1
         return count
@@ -62,6 +82,20 @@ class PrintedRow:
         trimmed = rstrip_blank(self.values)
         return any(not v.strip() for v in trimmed)
 
+    @property
+    def count(self) -> int:
+        """How many value cells the row prints (an exporter's trailing empty fields not counted)."""
+        return len(rstrip_blank(self.values)) if self.explicit else len(self.values)
+
+
+def continued(row: PrintedRow, more: PrintedRow) -> PrintedRow:
+    """``row`` with the values of a line that carries on after it (cells wrapped onto a new line)."""
+    values = (rstrip_blank(row.values) if row.explicit else row.values) + (
+        rstrip_blank(more.values) if more.explicit else more.values
+    )
+    line = replace(row.line, grid=False)  # its cells now come from two lines: no longer positioned
+    return PrintedRow(line, row.prefix, values, row.explicit and more.explicit, [*(row.lines or [row.line]), more.line])
+
 
 def rstrip_blank(fields: Sequence[str]) -> list[str]:
     """``fields`` without the empty fields at its end."""
@@ -78,9 +112,9 @@ def _is_value(token: str) -> bool:
 def split_row(line: Line) -> PrintedRow | None:
     """The label and value cells of ``line``, or None when it holds no value."""
     if line.cells is not None:
-        for index, field in enumerate(line.cells):
-            if _is_value(field):
-                return PrintedRow(line, line.cells[:index], line.cells[index:], explicit=True)
+        for index, cell in enumerate(line.cells):
+            if _is_value(cell):
+                return PrintedRow(line, line.cells[:index], _without_notes(line.cells[index:]), explicit=True)
         return None
     tokens = line.text.split()
     values: list[str] = []
@@ -100,19 +134,39 @@ def split_row(line: Line) -> PrintedRow | None:
     return PrintedRow(line, tokens[:end], values, explicit=False)
 
 
+def _without_notes(values: list[str]) -> list[str]:
+    """A row's value fields without a note printed after its last value."""
+    end = len(values)
+    while end and (not values[end - 1].strip() or _is_note(values[end - 1])):
+        end -= 1
+    if not any(_is_note(v) for v in values[end:]):
+        return values
+    return values[:end]
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """What a whole table tells about its rows."""
+    """What a whole table tells about its rows.
+
+    ``spacers`` maps a row's number of label columns to the empty fields that complete rows with
+    as many label columns print between label and values: those belong to the label, they are
+    not blank cells.
+    """
 
     label_columns: int
     keeps_blanks: bool
+    spacers: dict[int, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rows: Sequence[PrintedRow]) -> Layout:
+    def of(cls, rows: Sequence[PrintedRow], ncols: int | None = None) -> Layout:
         explicit = [r for r in rows if r.explicit]
         label_columns = max((r.label_columns for r in explicit), default=0)
         keeps = any(r.has_interior_blank or r.gap > max(label_columns - r.label_columns, 0) for r in explicit)
-        return cls(label_columns, keeps)
+        spacers: dict[int, int] = {}
+        for row in explicit:
+            if ncols is not None and row.count == ncols:
+                spacers[row.label_columns] = min(spacers.get(row.label_columns, row.gap), row.gap)
+        return cls(label_columns, keeps, spacers)
 
 
 def _cell(raw: str, origin: Origin) -> Cell:
@@ -120,15 +174,46 @@ def _cell(raw: str, origin: Origin) -> Cell:
     return Cell(raw=collapse(raw), kind=kind, value=value, origin=origin)
 
 
-def place(row: PrintedRow, ncols: int, layout: Layout) -> tuple[list[tuple[Cell, ...]], int]:
+def _grid_slice(row: PrintedRow, ncols: int, align: str) -> range | None:
+    """Where a grid row's value columns are: the last ``ncols`` (Tables 3 and 4) or the ``ncols``
+    after the label (Table 2); None when the row does not have them there."""
+    cells = row.line.cells or []
+    label_end = row.label_columns
+    if align == "right":
+        start = len(cells) - ncols
+        return range(start, len(cells)) if start >= label_end else None
+    end = label_end + ncols
+    if end > len(cells) or any(c.strip() for c in cells[end:]):
+        return None
+    return range(label_end, end)
+
+
+def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> tuple[list[tuple[Cell, ...]], int]:
     """Every way the printed cells of ``row`` can fill ``ncols`` columns (one when unambiguous),
-    and how many cells the row printed (blank cells it kept included)."""
+    and how many cells the row printed (blank cells it kept included).
+
+    ``align`` says where the value columns of a table sit: "right" (Tables 3 and 4) or "left",
+    straight after the label (Table 2). It decides grid rows, whose cells are positioned.
+    """
     origin = Origin(line=row.line.number, page=row.line.page)
+    if row.line.grid:
+        span = _grid_slice(row, ncols, align)
+        if span is not None:
+            cells_all, boxes = row.line.cells or [], row.line.boxes or []
+            return [
+                tuple(
+                    _cell(
+                        cells_all[i], Origin(line=row.line.number, page=row.line.page, bbox=boxes[i] if boxes else None)
+                    )
+                    for i in span
+                )
+            ], ncols
     fields = row.values
     if row.explicit and len(fields) != ncols:
         fields = rstrip_blank(fields)
-        if len(fields) < ncols and layout.keeps_blanks and row.gap:
-            fields = [""] * min(row.gap, ncols - len(fields)) + fields
+        blanks = row.gap - layout.spacers.get(row.label_columns, 0)
+        if len(fields) < ncols and layout.keeps_blanks and blanks > 0:
+            fields = [""] * min(blanks, ncols - len(fields)) + fields
     cells = [_cell(f, origin) for f in fields]
     if len(cells) == ncols:
         return [tuple(cells)], ncols

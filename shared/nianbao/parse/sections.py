@@ -3,6 +3,12 @@
 A heading is a short line that starts with an ordinal (一、 / 第一部分 / 1.) or that is a known
 title on its own, whose words match a section of the spec. Wording variants, markdown markers,
 full- and half-width punctuation and spaces inside words are all absorbed by normalisation.
+
+Several lines may look like the heading of one section: a table of contents, an Arabic-numbered
+sub-heading (1.主动公开情况) inside section 一, an enumerated point. The heading chosen is the
+first that carries the section's own Chinese ordinal, else its Arabic number, else another
+ordinal on a line that reads like a heading, else a bare title; lines of a table of contents
+count only when the section has no other candidate.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ _HEADING = re.compile(
     rf"^(?:第(?P<part>{_ORDINAL})部分|(?P<cn>{_ORDINAL})(?:[、.,:]|$)|(?P<ar>[1-9])[、.](?!\d))(?P<rest>.*)$"
 )
 # Where an inline heading ends and its paragraph begins.
-_HEADING_END = re.compile(r"[。:;!?]")
+_HEADING_END = re.compile(r"[。:;!?]|\.{2,}|…|·{2,}")  # also the dot leaders of a contents page
 _MAX_HEADING = 32
 _TITLES = {squeeze(t): spec for spec in SECTIONS for t in spec.titles}
+_TOC_RUN = 3  # this many headings on consecutive lines are a table of contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,16 @@ class Heading:
     @property
     def ordinal_matches(self) -> bool:
         return self.ordinal in (None, self.spec.ordinal, str(self.spec.number))
+
+    @property
+    def rank(self) -> int:
+        """0 for the section's own Chinese ordinal, 1 for its Arabic number, 2 another ordinal,
+        3 none: lower is a more trustworthy heading."""
+        if self.ordinal == self.spec.ordinal:
+            return 0
+        if self.ordinal == str(self.spec.number):
+            return 1
+        return 3 if self.ordinal is None else 2
 
 
 def _match(rest: str) -> SectionSpec | None:
@@ -71,29 +88,46 @@ def heading_of(line: Line) -> tuple[SectionSpec, str | None] | None:
     return (spec, None) if spec else None
 
 
-def find_headings(lines: Sequence[Line]) -> list[Heading]:
-    """The first heading of each section, in document order.
+def _reads_like_heading(text: str) -> bool:
+    head = _HEADING_END.split(text, maxsplit=1)[0]
+    return head.endswith(("情况", "事项", "概述", "措施")) and len(head) <= _MAX_HEADING
 
-    A section is taken once: a later line that looks like the same heading (an enumerated point
-    such as "一、主动公开意识不强" inside section 五) is text, not a second heading. A heading whose
-    ordinal is not the section's own is kept only when it reads like a heading (it names the
-    section rather than starting a sentence).
-    """
-    found: dict[int, Heading] = {}
+
+def _candidates(lines: Sequence[Line]) -> list[Heading]:
+    found: list[Heading] = []
     for index, line in enumerate(lines):
         hit = heading_of(line)
         if hit is None:
             continue
         spec, ordinal = hit
-        if spec.number in found:
-            continue
         text = line.key.lstrip(">")
-        if ordinal not in (None, spec.ordinal, str(spec.number)) and not _reads_like_heading(text):
+        heading = Heading(spec, index, line, ordinal, text)
+        if heading.rank == 2 and not _reads_like_heading(text):
             continue
-        found[spec.number] = Heading(spec, index, line, ordinal, text)
-    return sorted(found.values(), key=lambda h: h.index)
+        found.append(heading)
+    return found
 
 
-def _reads_like_heading(text: str) -> bool:
-    head = _HEADING_END.split(text, maxsplit=1)[0]
-    return head.endswith(("情况", "事项", "概述", "措施")) and len(head) <= _MAX_HEADING
+def _contents(lines: Sequence[Line], candidates: list[Heading]) -> set[int]:
+    """Indices of candidates that form a table of contents: headings on consecutive lines."""
+    runs: list[list[Heading]] = []
+    for heading in candidates:
+        previous = runs[-1][-1] if runs else None
+        between = range(previous.index + 1, heading.index) if previous else range(0)
+        if previous is not None and not any(lines[i].text for i in between):
+            runs[-1].append(heading)
+        else:
+            runs.append([heading])
+    return {h.index for run in runs if len(run) >= _TOC_RUN for h in run}
+
+
+def find_headings(lines: Sequence[Line]) -> list[Heading]:
+    """The heading of each section found, in document order."""
+    candidates = _candidates(lines)
+    contents = _contents(lines, candidates)
+    chosen: dict[int, Heading] = {}
+    for number in {h.number for h in candidates}:
+        mine = [h for h in candidates if h.number == number]
+        outside = [h for h in mine if h.index not in contents] or mine
+        chosen[number] = min(outside, key=lambda h: (h.rank, h.index))
+    return sorted(chosen.values(), key=lambda h: h.index)

@@ -17,7 +17,7 @@ from functools import cache
 from nianbao.extract import Line
 from nianbao.model import LabelNote, Origin, Table, TableRow
 from nianbao.normalize import collapse, display, squeeze
-from nianbao.parse.rows import Layout, PrintedRow, place, rstrip_blank, split_row
+from nianbao.parse.rows import Layout, PrintedRow, continued, is_page_number, place, rstrip_blank, split_row
 from nianbao.spec import (
     TABLE3_ALL_ROWS,
     TABLE3_COLUMNS,
@@ -70,21 +70,47 @@ class RawRow:
     index: int = -1  # position of the values line in the document
 
 
-def _rows_in(lines: Sequence[Line], start: int, end: int) -> tuple[list[RawRow], str, int]:
-    """Printed rows in ``lines[start:end]`` with their labels; the header text before the first
-    row; and the index of the last line read."""
+@dataclass(slots=True)
+class _Read:
+    rows: list[RawRow]
+    header: str  # the text before the first row
+    last: int  # index of the last line read
+    stray: list[tuple[int, PrintedRow]]  # numbers with no label that continue no row (a lone one: a page number)
+
+
+def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
+    """Printed rows in ``lines[start:end]`` with their labels.
+
+    Page numbers are skipped. A line of numbers with no label of its own carries on the row
+    before it when that row is short of ``ncols`` (cells wrapped onto the next line); a full
+    set of numbers with no label is a row whose label is missing; anything else is stray.
+    """
     pending: list[str] = []
     rows: list[RawRow] = []
+    stray: list[tuple[int, PrintedRow]] = []
     header = ""
     last = start
     for index in range(start, end):
         line = lines[index]
+        if is_page_number(line):
+            continue
         printed = split_row(line)
         if printed is None:
             if line.text:
                 pending.append(line.key)
             continue
         own = squeeze(printed.label)
+        if rows and not own and not pending:
+            previous = rows[-1]
+            if previous.printed.count + printed.count <= ncols and previous.printed.count < ncols:
+                rows[-1] = RawRow(
+                    continued(previous.printed, printed), previous.label, previous.context, previous.index
+                )
+                last = index
+                continue
+            if printed.count < ncols:
+                stray.append((index, printed))
+                continue
         context = "".join(pending) + own
         if not rows:
             header = "".join(pending)
@@ -95,7 +121,7 @@ def _rows_in(lines: Sequence[Line], start: int, end: int) -> tuple[list[RawRow],
         rows.append(RawRow(printed, label, context, index))
         pending = []
         last = index
-    return rows, header, last
+    return _Read(rows, header, last, stray)
 
 
 def find_anchor(lines: Sequence[Line], start: int, end: int, anchors: Iterable[str]) -> int | None:
@@ -120,8 +146,10 @@ def _origin(line: Line) -> Origin:
 
 @cache
 def _keywords(specs: tuple[RowSpec, ...]) -> list[tuple[str, int]]:
-    """Every keyword with the index of its row, longest first."""
-    return sorted(((k, i) for i, spec in enumerate(specs) for k in spec.keywords), key=lambda kv: -len(kv[0]))
+    """Every keyword (and known variant wording) with the index of its row, longest first."""
+    pairs = {(k, i) for i, spec in enumerate(specs) for k in spec.keywords}
+    pairs |= {(strip_markers(squeeze(v)), i) for i, spec in enumerate(specs) for v in spec.variants}
+    return sorted(pairs, key=lambda kv: (-len(kv[0]), kv[1]))
 
 
 @dataclass(slots=True)
@@ -131,6 +159,7 @@ class Matcher:
     specs: Sequence[RowSpec]
     taken: set[str] = field(default_factory=set)
     position: int = -1
+    full: int | None = None  # a row with no label takes the next row's place only if it prints this many
 
     def match(self, raw: RawRow) -> RowSpec | None:
         spec = self._by_keyword(raw.label)
@@ -162,8 +191,10 @@ class Matcher:
         return self.specs[min(hits, key=lambda i: (i - self.position) % (size + 1) or size + 1)]
 
     def _next_in_order(self, raw: RawRow) -> RowSpec | None:
-        """A row with no recognisable label (values printed without one) takes the next row."""
+        """A full row with no recognisable label (values printed without one) takes the next row."""
         if raw.label and len(strip_markers(raw.label)) > 1:
+            return None
+        if self.full is not None and raw.printed.count < self.full:
             return None
         for spec in self.specs[self.position + 1 :]:
             if spec.key not in self.taken:
@@ -171,8 +202,10 @@ class Matcher:
         return None
 
 
-def _table_row(raw: RawRow, spec: RowSpec, columns: Sequence[ColumnSpec], layout: Layout) -> TableRow:
-    placements, printed = place(raw.printed, len(columns), layout)
+def _table_row(
+    raw: RawRow, spec: RowSpec, columns: Sequence[ColumnSpec], layout: Layout, align: str = "right"
+) -> TableRow:
+    placements, printed = place(raw.printed, len(columns), layout, align)
     return TableRow(
         key=spec.key,
         label=display(raw.label),
@@ -218,19 +251,23 @@ def _column_notes(table: str, header: str, columns: Sequence[ColumnSpec], origin
 
 def parse_table3(lines: Sequence[Line], start: int, end: int, section: int | None) -> tuple[Table, int]:
     """Table 3 read from ``lines[start:end]``, and the index past its last line."""
-    raw_rows, header, last = _rows_in(lines, start, end)
-    matcher = Matcher(TABLE3_ALL_ROWS)
+    read = _rows_in(lines, start, end, len(TABLE3_COLUMNS))
+    header, last = read.header, read.last
+    matcher = Matcher(TABLE3_ALL_ROWS, full=len(TABLE3_COLUMNS))
     matched: list[tuple[RawRow, RowSpec]] = []
-    for raw in raw_rows:
+    for raw in read.rows:
         spec = matcher.match(raw)
         if spec is not None:
             matched.append((raw, spec))
             if spec.key == "carried_out":
                 last = raw.index
                 break
-    layout = Layout.of([raw.printed for raw, _ in matched])
+    layout = Layout.of([raw.printed for raw, _ in matched], len(TABLE3_COLUMNS))
     origin = _origin(lines[start])
     table = Table(name="table3", section=section, origin=origin, last_line=lines[last].number, header=header)
+    table.stray = [
+        (row.line.number, collapse(row.line.raw)) for index, row in read.stray if index < last and row.count > 1
+    ]
     for raw, spec in matched:
         if spec.key in table.rows:
             continue
@@ -250,17 +287,20 @@ def parse_table4(lines: Sequence[Line], start: int, end: int, section: int | Non
     header_parts: list[str] = []
     count = 0
     last = start
+    ncols = len(TABLE4.columns)
     for index in range(start, end):
         line = lines[index]
+        if is_page_number(line):
+            continue
         row = split_row(line)
+        if count >= ncols:
+            break  # what follows a complete table (prose, a page number) is not part of it
         if row is None:
-            if count >= len(TABLE4.columns):
-                break  # prose after a complete table belongs to whatever section encloses it
             if not printed and line.text:
                 header_parts.append(line.key)
             continue
         printed.append(row)
-        count += len(rstrip_blank(row.values)) if row.explicit else len(row.values)
+        count += row.count
         last = index
     origin = _origin(lines[start])
     table = Table(
@@ -268,15 +308,12 @@ def parse_table4(lines: Sequence[Line], start: int, end: int, section: int | Non
     )
     if not printed:
         return table, last + 1
-    merged = PrintedRow(
-        line=printed[0].line,
-        prefix=printed[0].prefix,
-        values=[v for row in printed for v in (row.values if len(printed) == 1 else rstrip_blank(row.values))],
-        explicit=all(r.explicit for r in printed),
-    )
+    merged = printed[0]
+    for more in printed[1:]:  # one row printed over several lines
+        merged = continued(merged, more)
     raw = RawRow(merged, label="", context="")
     spec = RowSpec(TABLE4_ROW, "行政复议、行政诉讼情况", ())
-    table.rows[TABLE4_ROW] = _table_row(raw, spec, TABLE4.columns, Layout.of([merged]))
+    table.rows[TABLE4_ROW] = _table_row(raw, spec, TABLE4.columns, Layout.of([merged], ncols))
     table.rows[TABLE4_ROW].evidence = " ".join(collapse(r.line.raw) for r in printed)
     return table, last + 1
 
@@ -345,6 +382,7 @@ def build_table2(raw: Raw2, spec: Table2Spec, section: int | None) -> Table:
         header="".join(b.header for b in raw.blocks),
     )
     all_rows = [row for _, row in spec.rows()]
+    layouts: dict[str, Layout] = {}
     for block in raw.blocks:
         block_spec = spec.block(block.item) if block.item else None
         candidates = list(block_spec.rows) if block_spec else all_rows
@@ -354,7 +392,7 @@ def build_table2(raw: Raw2, spec: Table2Spec, section: int | None) -> Table:
             if row_spec is None or row_spec.key in table.rows:
                 continue
             owner = next(b for b in spec.blocks if row_spec in b.rows)
-            layout = Layout.of([r.printed for r in block.rows])
-            table.rows[row_spec.key] = _table_row(printed, row_spec, owner.columns, layout)
+            layout = layouts.setdefault(owner.item, Layout.of([r.printed for r in block.rows], len(owner.columns)))
+            table.rows[row_spec.key] = _table_row(printed, row_spec, owner.columns, layout, align="left")
             table.notes.extend(_row_note("table2", printed, row_spec))
     return table

@@ -103,6 +103,13 @@ def _rows(report: Report, table: Table, spec: FormatSpec) -> Iterator[Finding]:
     for row in table.rows.values():
         yield from _shape(name, row)
         yield from _invalid(name, row, _column_specs(name, row, spec), spec)
+    for line, text in table.stray:
+        yield finding(
+            "ROW_SHAPE",
+            f"{TABLE_SHORT[name]}第{line}行的数字“{text}”没有行名，也接不上前一行，无法确定属于哪一行，已略去；请核对原文。",
+            location=Location(section=table.section, table=name, line=line),
+            evidence=text,
+        )
     yield from _blanks(table, spec)
 
 
