@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 
 # Files a directory is searched for; a file named explicitly is read whatever its name.
-REPORT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+REPORT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".pdf", ".docx", ".html", ".htm", ".shtml"})
 PROGRESS_FROM = 10  # show a progress bar from this many files on
 
 
@@ -115,7 +115,7 @@ def _summary(results: list[CheckResult]) -> str:
 @app.command()
 def check(
     paths: Annotated[
-        list[Path], typer.Argument(help="报告文件或目录（目录下查找 .txt / .md 文件）", show_default=False)
+        list[Path], typer.Argument(help="报告文件或目录（目录下查找 PDF、Word、网页和文本文件）", show_default=False)
     ],
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式")] = OutputFormat.TEXT,
     min_severity: Annotated[
@@ -134,7 +134,7 @@ def check(
             jobs.append(unreadable(str(path), "文件或目录不存在"))
             continue
         found = list(expand([path]))
-        jobs.extend(found or [unreadable(str(path), "目录中没有可检查的报告文件（.txt、.md）")])
+        jobs.extend(found or [unreadable(str(path), "目录中没有可检查的报告文件（PDF、Word、网页、文本）")])
     err = Console(stderr=True)
     show_progress = progress if progress is not None else (len(jobs) >= PROGRESS_FROM and err.is_terminal)
     iterator = track(jobs, description="检查中…", console=err, transient=True) if show_progress else jobs

@@ -87,9 +87,10 @@ def test_progress_bar_can_be_forced(tmp_path):
 def test_directories_are_searched_for_report_files_only(tmp_path):
     write(tmp_path / "a.txt")
     (tmp_path / "b.md").write_text("# x", encoding="utf-8")
-    (tmp_path / "notes.docx").write_bytes(b"PK")
+    (tmp_path / "report.PDF").write_bytes(b"%PDF-1.7")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK")
     (tmp_path / ".hidden").mkdir()
     write(tmp_path / ".hidden" / "c.txt")
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub" / "d.txt")
-    assert [p.name for p in expand([tmp_path])] == ["a.txt", "b.md", "d.txt"]
+    assert [p.name for p in expand([tmp_path])] == ["a.txt", "b.md", "report.PDF", "d.txt"]

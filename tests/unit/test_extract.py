@@ -58,8 +58,8 @@ def test_lines_are_normalised_for_matching_but_keep_what_was_printed():
         (b"   \n\n", "文件为空"),
         (b"\x00\x01\x02\x03binary\x00" * 50, "二进制"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
-        (b"PK\x03\x04" + b"\x00" * 40, "Office"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "图片"),
+        (b"PK\x03\x04" + b"\x00" * 40, "压缩包"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "旧版 Office"),
     ],
 )
 def test_unreadable_inputs_say_why(data, reason):
@@ -67,6 +67,12 @@ def test_unreadable_inputs_say_why(data, reason):
         extract(data, "x")
     assert reason in caught.value.reason
     assert caught.value.code == "INPUT_UNREADABLE"
+
+
+def test_an_image_file_is_a_scan_without_a_text_layer():
+    with pytest.raises(ExtractError) as caught:
+        extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "scan.pdf")
+    assert caught.value.code == "NO_TEXT_LAYER"
 
 
 def test_random_high_bytes_are_refused_not_decoded_into_garbage():
@@ -79,3 +85,6 @@ def test_random_high_bytes_are_refused_not_decoded_into_garbage():
 def test_sniff_looks_at_bytes_not_names():
     assert sniff(b"  %PDF-1.4") == "pdf"
     assert sniff("报告".encode()) == "text"
+    assert sniff(b"\xef\xbb\xbf<!DOCTYPE html><html><body>x</body></html>") == "html"
+    assert sniff(b"<html><head><meta charset=gb2312></head>") == "html"
+    assert sniff("<一、总体情况>".encode()) == "text"

@@ -27,13 +27,13 @@ def test_title_is_joined_when_it_wraps(text, title):
 
 def test_agency_prefers_the_signature_then_the_unit_name_then_the_letterhead_then_the_title():
     signed = lines_from_text("标题年度报告\n正文。\n韵家口镇人民政府\n2021年1月19日\n")
-    assert find_agency(signed, None, set()) == "韵家口镇人民政府"
+    assert find_agency(signed, None) == "韵家口镇人民政府"
     unit = lines_from_text("单位名称：湟中区共和镇人民政府 主要负责人签名：\n正文。\n")
-    assert find_agency(unit, None, set()) == "湟中区共和镇人民政府"
+    assert find_agency(unit, None) == "湟中区共和镇人民政府"
     letterhead = lines_from_text("西宁市湟中区共和镇人民政府\n共和镇政府信息公开工作年度报告\n正文。\n")
-    assert find_agency(letterhead, "共和镇政府信息公开工作年度报告", {1}) == "西宁市湟中区共和镇人民政府"
+    assert find_agency(letterhead, "共和镇政府信息公开工作年度报告") == "西宁市湟中区共和镇人民政府"
     titled = lines_from_text("正文。\n")
-    assert find_agency(titled, "昂思多镇2023年政府信息公开工作年度报告", set()) == "昂思多镇"
+    assert find_agency(titled, "昂思多镇2023年政府信息公开工作年度报告") == "昂思多镇"
 
 
 @pytest.mark.parametrize(

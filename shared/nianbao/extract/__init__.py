@@ -1,17 +1,30 @@
-"""Bytes to ``Document``: the file type is told from the bytes, not from the name."""
+"""Bytes to ``Document``: the file type is told from the bytes, never from the name.
+
+PDF, Word (.docx), HTML and plain text are read; anything else is an ``ExtractError`` saying
+what the file is and what to send instead. PDF, Word and HTML libraries are imported only when
+such a file arrives.
+"""
 
 from __future__ import annotations
 
-from nianbao.extract.document import Document, ExtractError, Line, lines_from_text
+import io
+import re
+import zipfile
+
+from nianbao.extract.document import BBox, Document, ExtractError, Line, grid_line, lines_from_text
+from nianbao.extract.limits import Limits
 from nianbao.extract.text import decode, extract_text
 
 __all__ = [
+    "BBox",
     "Document",
     "ExtractError",
+    "Limits",
     "Line",
     "decode",
     "extract",
     "extract_text",
+    "grid_line",
     "lines_from_text",
     "sniff",
 ]
@@ -19,26 +32,67 @@ __all__ = [
 _SIGNATURES = (
     (b"%PDF-", "pdf"),
     (b"PK\x03\x04", "zip"),
-    (b"\xd0\xcf\x11\xe0", "ole"),  # legacy .doc / .xls
+    (b"\xd0\xcf\x11\xe0", "ole"),  # legacy .doc / .xls / .wps
     (b"\x89PNG", "image"),
     (b"\xff\xd8\xff", "image"),
     (b"GIF8", "image"),
+    (b"II*\x00", "image"),  # TIFF, as scanners write it
+    (b"MM\x00*", "image"),
 )
+_HTML = re.compile(rb"<!doctype\s+html|<html[\s>]|<body[\s>]|<table[\s>]|<head[\s>]", re.IGNORECASE)
+_UNSUPPORTED = {
+    "zip": "压缩包或非 Word 的 Office 文件",
+    "ole": "旧版 Office 文件（.doc/.xls/.wps）",
+}
 
 
 def sniff(data: bytes) -> str:
-    """The kind of a file from its first bytes: pdf, zip, ole, image or text."""
-    head = data[:1024].lstrip()
+    """The kind of a file from its bytes: pdf, docx, zip, ole, image, html or text."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"%PDF-" in data[:1024]:  # some producers put bytes before the header; readers accept that
+        return "pdf"
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
+            if kind == "zip":
+                return "docx" if _is_docx(data) else "zip"
             return kind
+    if head.startswith(b"<") and _HTML.search(head):
+        return "html"
     return "text"
 
 
-def extract(data: bytes, source: str) -> Document:
+def _is_docx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def extract(data: bytes, source: str, limits: Limits | None = None) -> Document:
     """Read ``data`` into a ``Document`` or raise ``ExtractError`` saying why it cannot be read."""
+    limits = limits or Limits.from_env()
+    if len(data) > limits.max_bytes:
+        raise ExtractError(
+            f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过 {limits.max_bytes / 1024 / 1024:g} MB 的上限"
+        )
     kind = sniff(data)
+    if kind == "pdf":
+        from nianbao.extract.pdf import extract_pdf  # noqa: PLC0415 - keeps pypdfium2/pdfplumber off cold starts
+
+        return extract_pdf(data, source, limits)
+    if kind == "docx":
+        from nianbao.extract.docx import extract_docx  # noqa: PLC0415
+
+        return extract_docx(data, source)
+    if kind == "html":
+        from nianbao.extract.html import extract_html  # noqa: PLC0415
+
+        return extract_html(data, source)
     if kind == "text":
         return extract_text(data, source)
-    names = {"pdf": "PDF", "zip": "压缩包或 Office 文档", "ole": "旧版 Office 文档", "image": "图片"}
-    raise ExtractError(f"暂不支持读取{names[kind]}文件，请提供文本（.txt/.md）格式的报告")
+    if kind == "image":
+        raise ExtractError(
+            "这是一个图片文件（扫描件），没有文字层，无法核对；请提供带文字层的 PDF、Word 或文本", code="NO_TEXT_LAYER"
+        )
+    raise ExtractError(f"这是{_UNSUPPORTED[kind]}，无法读取；请提供 PDF、Word（.docx）、网页或文本格式的报告")

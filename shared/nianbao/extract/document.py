@@ -61,7 +61,16 @@ def lines_from_text(text: str) -> list[Line]:
 
 
 def grid_line(
-    number: int, cells: list[str], *, page: int | None = None, boxes: list[BBox | None] | None = None
+    number: int,
+    cells: list[str],
+    *,
+    page: int | None = None,
+    boxes: list[BBox | None] | None = None,
+    positioned: bool = True,
 ) -> Line:
-    """A row of a ruled table: cells in column order, merged-over positions empty."""
-    return Line(number, "\t".join(cells), list(cells), page=page, grid=True, boxes=boxes)
+    """A row of a ruled table: cells in column order, merged-over positions empty.
+
+    ``positioned`` is False for a table of one row: its cells are real, but with no other row to
+    line up with, their columns say nothing about which value is which.
+    """
+    return Line(number, "\t".join(cells), list(cells), page=page, grid=positioned, boxes=boxes)

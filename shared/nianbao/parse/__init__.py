@@ -192,7 +192,7 @@ def parse(document: Document) -> Report:
         extraction_notes=document.notes,
         title=title,
         title_origin=title_origin,
-        agency=find_agency(lines, title, title_lines),
+        agency=find_agency(lines, title),
         year=year,
         years=years,
         published=printed_date.day if printed_date else None,

@@ -49,6 +49,14 @@ def find_title(lines: Sequence[Line], stop: int) -> tuple[str | None, Origin | N
     window = _nonempty(lines, range(min(stop, len(lines))))[:8]
     for position, index in enumerate(window):
         text = lines[index].key
+        following = window[position + 1] if position + 1 < len(window) else None
+        if following is not None and not any(word in text for word in _TITLE_WORDS):
+            # a title wrapped inside its last word: "……工作年度" / "报告"
+            joined = text + lines[following].key
+            if len(joined) <= 60 and len(lines[following].key) <= 6 and any(w in joined for w in _TITLE_WORDS):
+                used = [index, following]
+                title = "".join(lines[i].key for i in used)
+                return title, Origin(line=lines[index].number, page=lines[index].page), set(used)
         if len(text) > 60 or not any(word in text for word in _TITLE_WORDS):
             continue
         used = [index]
@@ -62,31 +70,49 @@ def find_title(lines: Sequence[Line], stop: int) -> tuple[str | None, Origin | N
     return None, None, set()
 
 
-def find_agency(lines: Sequence[Line], title: str | None, title_lines: set[int]) -> str | None:
-    """The issuing body: the signature, else 单位名称, else the letterhead, else the title's prefix."""
-    for index in reversed(_nonempty(lines, range(len(lines)))[-6:]):
-        text = lines[index].key
-        printed = find_date_in(text)
+def _is_org_line(text: str) -> bool:
+    return len(text) <= 30 and bool(_ORG.search(text)) and not re.search(r"[。,;:]", text)
+
+
+def _signature(lines: Sequence[Line]) -> str | None:
+    """The body signed above the publication date (or before it, on its line)."""
+    tail = _nonempty(lines, range(len(lines)))[-12:]
+    for position in range(len(tail) - 1, -1, -1):
+        printed = find_date_in(lines[tail[position]].key)
         if printed is not None:
-            if printed.signer:
-                return printed.signer
-            continue
-        if len(text) <= 30 and _ORG.search(text) and not re.search(r"[。,;:]", text):
-            return text
+            above = [lines[i].key for i in reversed(tail[max(0, position - 2) : position])]
+            return printed.signer or next((text for text in above if _is_org_line(text)), None)
+    return None
+
+
+def _closing_line(lines: Sequence[Line]) -> str | None:
+    """An undated report: a body's name among its last lines."""
+    tail = [lines[i].key for i in reversed(_nonempty(lines, range(len(lines)))[-6:])]
+    return next((text for text in tail if _is_org_line(text)), None)
+
+
+def _unit_name(lines: Sequence[Line]) -> str | None:
     for line in lines[:40]:
         match = _UNIT_NAME.search(line.text)
         if match and _ORG.search(match.group(1)):
             return match.group(1)
-    head = _nonempty(lines, range(min(len(lines), 10)))
-    if head:
-        first = lines[head[0]].key
-        if len(first) <= 30 and _ORG.search(first) and not any(w in first for w in _TITLE_WORDS):
-            return first
-    if title:
-        match = _TITLE_AGENCY.match(title)
-        if match and len(match.group(1)) >= 2:
-            return match.group(1)
     return None
+
+
+def _letterhead(lines: Sequence[Line]) -> str | None:
+    head = _nonempty(lines, range(min(len(lines), 10)))
+    first = lines[head[0]].key if head else ""
+    return first if _is_org_line(first) and not any(w in first for w in _TITLE_WORDS) else None
+
+
+def _title_prefix(title: str | None) -> str | None:
+    match = _TITLE_AGENCY.match(title or "")
+    return match.group(1) if match and len(match.group(1)) >= 2 else None
+
+
+def find_agency(lines: Sequence[Line], title: str | None) -> str | None:
+    """The issuing body: the signature, else 单位名称, else the letterhead, else the title's prefix."""
+    return _signature(lines) or _closing_line(lines) or _unit_name(lines) or _letterhead(lines) or _title_prefix(title)
 
 
 def title_year(title: str | None) -> int | None:
