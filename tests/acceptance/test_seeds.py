@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.check import check_path
+from nianbao.check import check_bytes, check_path
 from nianbao.contract import report_dict
 from nianbao.model import CheckResult, Severity
 from tests.conftest import SEEDS
@@ -74,3 +74,25 @@ def test_004_finds_all_sections_although_four_is_extracted_inside_five():
     assert not codes(result) & BALANCE
     # the text after Table 4 belongs to section 五 again
     assert "改进情况" in result.report.sections[5].prose.text
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_a_seed_printed_to_pdf_gives_the_same_findings_as_its_text(prefix):
+    from tests.synth.text_pdf import text_to_pdf  # noqa: PLC0415 - needs reportlab and a CJK font
+    from tests.synth.to_pdf import FixtureUnavailable  # noqa: PLC0415
+
+    as_text = seed(prefix)
+    try:
+        printed = text_to_pdf(Path(as_text.report.source).read_text(encoding="utf-8"))
+    except FixtureUnavailable as missing:
+        pytest.skip(str(missing))
+    as_pdf = check_bytes(printed, f"{prefix}.pdf")
+
+    def findings(result: CheckResult) -> list[tuple[str, str | None, str | None, str | None]]:
+        return sorted(
+            (f.code, f.location.table or "", f.location.row or "", f.location.column or "") for f in result.findings
+        )
+
+    assert as_pdf.report.file_type == "pdf"
+    assert findings(as_pdf) == findings(as_text)
+    assert report_dict(as_pdf)["tables"] == report_dict(as_text)["tables"]
