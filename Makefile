@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test unit lint typecheck bench examples clean
+.PHONY: install demo test unit lint typecheck bench examples fixtures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Benchmarks: text reports per second; PDFs against pdfplumber and pypdfium2 (time and peak RSS).
 bench: $(STAMP)
 	$(BIN)/python -m bench.text_throughput
+	$(BIN)/python -m bench.pdf_throughput
 
 ## Regenerate the example reports from the synthetic generator (tests/synth).
 examples: $(STAMP)
 	$(BIN)/python -m tests.synth.examples shared/nianbao/examples
+
+## Re-render the committed PDF/Word/HTML fixtures (needs the CJK fonts and LibreOffice).
+fixtures: $(STAMP)
+	$(BIN)/python -m tests.synth.fixtures tests/fixtures/documents
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis build *.egg-info shared/*.egg-info
