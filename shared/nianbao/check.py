@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nianbao.extract import ExtractError, extract
+from nianbao.extract import ExtractError, extract, sniff
 from nianbao.model import CheckResult, Report, Status
 from nianbao.parse import parse
 from nianbao.rules import run, status_of
 from nianbao.rules.catalog import finding
 
 
-def unreadable(source: str, reason: str, code: str = "INPUT_UNREADABLE") -> CheckResult:
+def unreadable(source: str, reason: str, code: str = "INPUT_UNREADABLE", file_type: str = "unknown") -> CheckResult:
     """The result for an input that could not be read: a stored result, never an exception."""
     return CheckResult(
-        report=Report(source=source, looks_like_report=False),
+        report=Report(source=source, file_type=file_type, looks_like_report=False),
         findings=[finding(code, f"无法读取该文件：{reason}")],
         status=Status.UNREADABLE,
     )
@@ -25,7 +25,7 @@ def check_bytes(data: bytes, source: str) -> CheckResult:
     try:
         document = extract(data, source)
     except ExtractError as error:
-        return unreadable(source, error.reason, error.code)
+        return unreadable(source, error.reason, error.code, sniff(data) if data else "empty")
     report = parse(document)
     findings = run(report)
     return CheckResult(report=report, findings=findings, status=status_of(findings))

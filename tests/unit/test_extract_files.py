@@ -82,7 +82,13 @@ def test_a_pdf_over_the_page_limit_is_refused():
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
-    assert "MB" in unreadable(pdf(), Limits(max_bytes=100)).reason
+    assert "超过 0 KB 的上限" in unreadable(pdf(), Limits(max_bytes=100)).reason
+    assert "超过 1.0 MB 的上限" in unreadable(b"x" * 2 * 1024 * 1024, Limits(max_bytes=1024 * 1024)).reason
+
+
+def test_an_unreadable_result_says_what_kind_of_file_it_was():
+    result = check_bytes(pdf(password="secret"), "locked.pdf")
+    assert (result.status, result.report.file_type) == (Status.UNREADABLE, "pdf")
 
 
 def test_a_pdf_that_takes_too_long_is_stopped():

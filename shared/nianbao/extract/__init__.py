@@ -69,13 +69,15 @@ def _is_docx(data: bytes) -> bool:
         return False
 
 
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
 def extract(data: bytes, source: str, limits: Limits | None = None) -> Document:
     """Read ``data`` into a ``Document`` or raise ``ExtractError`` saying why it cannot be read."""
     limits = limits or Limits.from_env()
     if len(data) > limits.max_bytes:
-        raise ExtractError(
-            f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过 {limits.max_bytes / 1024 / 1024:g} MB 的上限"
-        )
+        raise ExtractError(f"文件大小 {_size(len(data))}，超过 {_size(limits.max_bytes)} 的上限")
     kind = sniff(data)
     if kind == "pdf":
         from nianbao.extract.pdf import extract_pdf  # noqa: PLC0415 - keeps pypdfium2/pdfplumber off cold starts
