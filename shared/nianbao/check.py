@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nianbao.extract import ExtractError, extract, sniff
+from nianbao.extract import ExtractError, Limits, extract, sniff
 from nianbao.model import CheckResult, Report, Status
 from nianbao.parse import parse
 from nianbao.rules import run, status_of
@@ -20,10 +20,10 @@ def unreadable(source: str, reason: str, code: str = "INPUT_UNREADABLE", file_ty
     )
 
 
-def check_bytes(data: bytes, source: str) -> CheckResult:
+def check_bytes(data: bytes, source: str, limits: Limits | None = None) -> CheckResult:
     """Extract, parse and check one report."""
     try:
-        document = extract(data, source)
+        document = extract(data, source, limits)
     except ExtractError as error:
         return unreadable(source, error.reason, error.code, sniff(data) if data else "empty")
     report = parse(document)

@@ -1,13 +1,19 @@
-"""``nianbao check PATH...``: check annual reports offline and say what is wrong, in Chinese."""
+"""The command line, in Chinese for the officials who use it.
+
+``nianbao check PATH...`` checks reports offline; ``nianbao demo`` runs the whole system on moto;
+``nianbao subscribe`` subscribes an office's email address to the notices of its area.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, Group
@@ -19,7 +25,11 @@ from nianbao.check import check_path, unreadable
 from nianbao.contract import to_csv, to_json, visible
 from nianbao.describe import location_text
 from nianbao.model import CheckResult, Severity, Status
+from nianbao.rules.catalog import CODES
 from nianbao.spec import SECTIONS
+
+if TYPE_CHECKING:
+    from nianbao.local.demo import Row as DemoRow
 
 app = typer.Typer(
     help="nianbao（年报）：检查政府信息公开工作年度报告的章节、表格和勾稽关系。",
@@ -150,6 +160,92 @@ def check(
             _render(console, result, min_severity)
         console.print(_summary(results))
     raise typer.Exit(0 if exit_zero else exit_code(results))
+
+
+_DIVISION = re.compile(r"^\d{2,12}$")
+
+
+def _division(value: str) -> str:
+    if not _DIVISION.match(value):
+        raise typer.BadParameter("行政区划代码应为 2 至 12 位数字，如 63（省）、6301（市）、630122（县）")
+    return value
+
+
+@app.command()
+def demo(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="另外上传的报告文件（在示例报告之后）", exists=True, dir_okay=False, show_default=False),
+    ] = None,
+    division: Annotated[
+        str, typer.Option("--division", "-d", help="上传文件所属行政区划代码", callback=_division)
+    ] = "630122",
+    year: Annotated[int, typer.Option("--year", "-y", help="上传文件的报告年度（存放路径中的年份）", min=2008)] = 2023,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示处理函数的日志")] = False,
+) -> None:
+    """在本机演示整个系统：moto 模拟 AWS，按 template.yaml 建立资源，上传示例报告，运行真实的处理函数，
+    显示每份报告的核查结论和收到通知的公开办。无需 AWS 账号。"""
+    from nianbao.local.demo import run  # noqa: PLC0415 - moto and the SAM translator only load here
+    from nianbao.local.stack import DEFAULT_OFFICES  # noqa: PLC0415
+
+    for name in ("moto", "werkzeug"):  # request lines, and notes on the resources moto does not model
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+    err = Console(stderr=True)
+    with err.status("正在启动 moto 并按 template.yaml 建立资源、处理上传的报告…"):
+        rows = run(list(files or []), division=division, year=year, verbose=verbose)
+
+    console = Console()
+    offices = "，".join(f"{o.name}（{o.division_prefix}）" for o in DEFAULT_OFFICES)
+    console.print(f"订阅通知的公开办（按区划代码前缀过滤）：{offices}")
+    missing = 0
+    for row in rows:
+        console.print(_demo_row(row))
+        missing += row.report is None
+    notices = sum(bool(r.offices) for r in rows)
+    console.print(f"共上传 {len(rows)} 份，已入库 {len(rows) - missing} 份，{notices} 份发出了通知。")
+    raise typer.Exit(1 if missing else 0)
+
+
+def _demo_row(row: DemoRow) -> Text:
+    """One upload: what was stored and who was told, in four short lines."""
+    text = Text()
+    report = row.report
+    if report is None:
+        text.append("未入库", style="bold red")
+    else:
+        text.append(report.status.zh, style=_STATUS_STYLE[report.status])
+    text.append(f"  {row.upload.key}\n", style="bold")
+    if report is None:
+        return text.append("  处理函数没有写入结果（请用 --verbose 查看日志）\n")
+    counts = report.counts
+    text.append(f"  {report.agency or '（机关未识别）'} · {report.year or '年度未识别'}年度 · ")
+    text.append(f"错误 {counts.get('error', 0)} · 警告 {counts.get('warning', 0)} · 提示 {counts.get('info', 0)}\n")
+    top = [f for f in row.findings if f.severity is Severity.ERROR] or row.findings
+    codes = list(dict.fromkeys(f.code for f in top))
+    if codes:
+        listed = "；".join(f"{CODES[code].title}（{code}）" for code in codes[:3])
+        text.append(f"  问题：{listed}{f' 等 {len(codes)} 项' if len(codes) > 3 else ''}\n")
+    text.append(f"  通知：{'、'.join(row.offices) if row.offices else '无（没有错误）'}\n")
+    return text
+
+
+@app.command()
+def subscribe(
+    topic_arn: Annotated[str, typer.Option("--topic-arn", help="通知主题的 ARN（部署输出 NoticesTopicArn）")],
+    email: Annotated[str, typer.Option("--email", help="公开办接收通知的邮箱")],
+    division: Annotated[
+        str, typer.Option("--division", "-d", help="公开办辖区的行政区划代码（前缀）", callback=_division)
+    ],
+) -> None:
+    """为公开办订阅其辖区的核查通知（使用当前 AWS 凭证）。邮箱需点击确认邮件后生效。"""
+    import boto3  # noqa: PLC0415 - only this command talks to AWS
+
+    from nianbao.notify import subscribe as subscribe_office  # noqa: PLC0415
+
+    region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
+    arn = subscribe_office(boto3.client("sns", region_name=region), topic_arn, "email", email, division)
+    typer.echo(f"已为 {email} 订阅区划代码以 {division} 开头的核查通知：{arn}")
+    typer.echo("请在该邮箱中点击 AWS 发来的确认链接，确认后才开始接收通知。")
 
 
 @app.callback()

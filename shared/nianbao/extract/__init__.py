@@ -26,6 +26,7 @@ __all__ = [
     "extract_text",
     "grid_line",
     "lines_from_text",
+    "size_text",
     "sniff",
 ]
 
@@ -69,7 +70,8 @@ def _is_docx(data: bytes) -> bool:
         return False
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
+    """A byte count as officials read it: KB below a megabyte, MB from there."""
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
 
@@ -77,7 +79,7 @@ def extract(data: bytes, source: str, limits: Limits | None = None) -> Document:
     """Read ``data`` into a ``Document`` or raise ``ExtractError`` saying why it cannot be read."""
     limits = limits or Limits.from_env()
     if len(data) > limits.max_bytes:
-        raise ExtractError(f"文件大小 {_size(len(data))}，超过 {_size(limits.max_bytes)} 的上限")
+        raise ExtractError(f"文件大小 {size_text(len(data))}，超过 {size_text(limits.max_bytes)} 的上限")
     kind = sniff(data)
     if kind == "pdf":
         from nianbao.extract.pdf import extract_pdf  # noqa: PLC0415 - keeps pypdfium2/pdfplumber off cold starts

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Limits:
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 500

@@ -1,0 +1,94 @@
+"""``nianbao demo``, the README's main command: moto in server mode, the template's stack, the
+real handler on the real queue messages, and what each upload came to."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nianbao.cli import app
+from nianbao.local.demo import EXAMPLE_DIVISIONS, Row, run
+from nianbao.model import Status
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+PDF = ROOT / "tests" / "fixtures" / "documents" / "r2021-reportlab.pdf"
+COUNTY, CITY, PROVINCE = "湟中区政务公开办", "西宁市政务公开办", "青海省政务公开办"
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
+    corrupt = tmp_path_factory.mktemp("uploads") / "损坏的 年报+终稿.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    before = dict(os.environ)
+    result = run([PDF, corrupt], division="630122", year=2021)
+    assert dict(os.environ) == before, "the demo leaves the environment as it found it"
+    return {row.upload.path.name: row for row in result}
+
+
+def test_every_example_and_every_file_given_is_stored(rows):
+    assert set(rows) == set(EXAMPLE_DIVISIONS) | {PDF.name, "损坏的 年报+终稿.pdf"}
+    assert all(row.report is not None for row in rows.values())
+    pdf = rows[PDF.name].report
+    assert pdf is not None
+    assert pdf.key == f"reports/630122/2021/{PDF.name}"
+    assert (pdf.division, pdf.key_year, pdf.file_type) == ("630122", 2021, "pdf")
+
+
+def test_notices_follow_the_division_hierarchy(rows):
+    # 630122 reaches the county, its city and the province; 630105 (another district of the city)
+    # the city and the province; 632121 (another prefecture) only the province
+    assert rows["2022-unbalanced.txt"].offices == [COUNTY, CITY, PROVINCE]
+    assert rows["2023-outdated-2019-layout.txt"].offices == [CITY, PROVINCE]
+    assert rows["2023-missing-section-gb18030.txt"].offices == [PROVINCE]
+
+
+def test_reports_without_errors_are_stored_and_not_noticed(rows):
+    clean, late = rows["2023-clean.txt"], rows["2024-totals-only-late.md"]
+    assert clean.report is not None
+    assert late.report is not None
+    assert (clean.report.status, late.report.status) == (Status.PASS, Status.WARN)
+    assert clean.offices == late.offices == []
+
+
+def test_a_corrupt_upload_is_an_unreadable_result_with_a_notice(rows):
+    row = rows["损坏的 年报+终稿.pdf"]
+    assert row.report is not None
+    assert row.report.status is Status.UNREADABLE
+    assert row.report.key == "reports/630122/2021/损坏的 年报+终稿.pdf"  # decoded once: space and + intact
+    assert [f.code for f in row.findings] == ["INPUT_UNREADABLE"]
+    assert row.offices == [COUNTY, CITY, PROVINCE]
+
+
+def test_findings_are_the_stored_ones(rows):
+    row = rows["2022-unbalanced.txt"]
+    assert row.report is not None
+    assert len(row.findings) == row.report.finding_count == row.report.counts["error"] == 4
+
+
+def test_the_command_prints_status_findings_and_offices_per_report():
+    result = CliRunner().invoke(app, ["demo", str(PDF), "--division", "630105", "--year", "2021"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for name, (division, year) in EXAMPLE_DIVISIONS.items():
+        assert f"reports/{division}/{year}/{name}" in out
+    assert f"reports/630105/2021/{PDF.name}" in out
+    assert "表三收支不平衡（T3_APPLICATION_BALANCE）" in out
+    assert f"通知：{COUNTY}、{CITY}、{PROVINCE}" in out
+    assert "通知：无（没有错误）" in out
+    assert "共上传 7 份，已入库 7 份" in out
+
+
+def test_a_division_that_is_not_a_code_is_refused_before_anything_starts():
+    result = CliRunner().invoke(app, ["demo", "--division", "湟中区"])
+    assert result.exit_code == 2
+    assert "行政区划代码" in result.output
+
+
+def test_a_file_that_does_not_exist_is_refused(tmp_path):
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "nothing.pdf")])
+    assert result.exit_code == 2
