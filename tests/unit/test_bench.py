@@ -23,3 +23,17 @@ def test_the_pdf_benchmark_measures_each_way_of_reading_and_its_memory(tmp_path)
     for work in pdf_work.WORK.values():
         work(data)
     assert 0 < pdf_work.peak_rss_mb() < 10_000
+
+
+def test_the_cold_start_benchmark_runs_and_init_loads_nothing_it_should_not(tmp_path):
+    from bench import cold_start  # noqa: PLC0415
+
+    layers = cold_start.build_layers(tmp_path)
+    assert list((layers["compiled"] / "nianbao").glob("__pycache__/*.pyc"))
+    assert not list((layers["source"] / "nianbao").rglob("*.pyc"))
+    result = cold_start.measure(1, layers)
+    assert result.baseline_s > 0
+    assert result.init_s > 0
+    assert result.first_pdf_s > 0
+    # the PDF, Word and HTML readers, the X-Ray SDK and the dev tools stay out of the function's init
+    assert result.loaded_at_init == []

@@ -7,8 +7,6 @@ from __future__ import annotations
 import codecs
 import re
 
-import charset_normalizer
-
 from nianbao.extract.document import Document, ExtractError, lines_from_text
 
 # A decoding is accepted when at most this share of its characters are U+FFFD.
@@ -46,6 +44,8 @@ def decode(data: bytes) -> tuple[str, str]:
     if candidates:
         _, encoding, text = min(candidates)
         return text, encoding
+    import charset_normalizer  # noqa: PLC0415 - the last resort (Big5, UTF-16 without BOM...): rarely loaded
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
         raise ExtractError("无法识别文件的文字编码，可能不是文本文件")
