@@ -7,6 +7,7 @@ else is in the nianbao layer.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nianbao.pipeline import process, s3_objects, services_from_env
+from nianbao.pipeline import Deadline, process, s3_objects, services_from_env
 
 logger = Logger()
 metrics = Metrics()
@@ -25,11 +26,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 services = services_from_env()
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, deadline: Deadline) -> None:
     """One SQS message: the S3 notification of one (rarely several) uploaded objects."""
     metrics.add_metric(name="NotificationsReceived", unit=MetricUnit.Count, value=1)
     for obj in s3_objects(record.json_body):
         logger.append_keys(bucket=obj.bucket, key=obj.key, report_id=obj.report_id)
+        deadline.admit()  # too little time left: this record comes back to a later invocation
         outcome = process(obj, services)
         details = {"status": outcome.status.value, "stored": outcome.stored, "notice": outcome.notice.value}
         logger.info("report checked", extra=details)
@@ -43,4 +45,7 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    deadline = Deadline(context.get_remaining_time_in_millis, services.settings.seconds_per_object)
+    return process_partial_response(
+        event=event, record_handler=partial(record_handler, deadline=deadline), processor=processor, context=context
+    )

@@ -185,11 +185,15 @@ def demo(
 ) -> None:
     """在本机演示整个系统：moto 模拟 AWS，按 template.yaml 建立资源，上传示例报告，运行真实的处理函数，
     显示每份报告的核查结论和收到通知的公开办。无需 AWS 账号。"""
-    from nianbao.local.demo import run  # noqa: PLC0415 - moto and the SAM translator only load here
+    from nianbao.local.demo import plan, run  # noqa: PLC0415 - moto and the SAM translator only load here
     from nianbao.local.stack import DEFAULT_OFFICES  # noqa: PLC0415
 
     for name in ("moto", "werkzeug"):  # request lines, and notes on the resources moto does not model
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
+    try:
+        plan(list(files or []), division, year)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="FILES") from error
     err = Console(stderr=True)
     with err.status("正在启动 moto 并按 template.yaml 建立资源、处理上传的报告…"):
         rows = run(list(files or []), division=division, year=year, verbose=verbose)
@@ -234,17 +238,24 @@ def subscribe(
     topic_arn: Annotated[str, typer.Option("--topic-arn", help="通知主题的 ARN（部署输出 NoticesTopicArn）")],
     email: Annotated[str, typer.Option("--email", help="公开办接收通知的邮箱")],
     division: Annotated[
-        str, typer.Option("--division", "-d", help="公开办辖区的行政区划代码（前缀）", callback=_division)
-    ],
+        str | None, typer.Option("--division", "-d", help="公开办辖区的行政区划代码（前缀）", show_default=False)
+    ] = None,
+    all_divisions: Annotated[
+        bool, typer.Option("--all-divisions", help="接收所有区划的通知（含未按规定路径存放的文件）")
+    ] = False,
 ) -> None:
     """为公开办订阅其辖区的核查通知（使用当前 AWS 凭证）。邮箱需点击确认邮件后生效。"""
+    if (division is None) == (not all_divisions):
+        raise typer.BadParameter("请指定 --division 行政区划代码，或 --all-divisions（二者选一）")
+    prefix = "" if all_divisions else _division(division or "")
     import boto3  # noqa: PLC0415 - only this command talks to AWS
 
     from nianbao.notify import subscribe as subscribe_office  # noqa: PLC0415
 
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
-    arn = subscribe_office(boto3.client("sns", region_name=region), topic_arn, "email", email, division)
-    typer.echo(f"已为 {email} 订阅区划代码以 {division} 开头的核查通知：{arn}")
+    arn = subscribe_office(boto3.client("sns", region_name=region), topic_arn, "email", email, prefix)
+    scope = f"区划代码以 {prefix} 开头" if prefix else "所有区划"
+    typer.echo(f"已为 {email} 订阅{scope}的核查通知：{arn}")
     typer.echo("请在该邮箱中点击 AWS 发来的确认链接，确认后才开始接收通知。")
 
 

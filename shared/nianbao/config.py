@@ -21,9 +21,17 @@ class Settings(BaseModel):
     findings_table: str = Field(min_length=1)
     notices_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
     limits: Limits = Field(default_factory=Limits.from_env)
-    # How long a delivery's claim on a notice holds: shorter than the queue's visibility timeout
-    # (720 s), so that the redelivery of a crashed attempt finds the claim expired.
+    # How long a delivery's claim on a notice holds: less than the queue's visibility timeout
+    # minus the function's timeout (1805 - 300 s), so that the redelivery of a crashed attempt
+    # finds the claim expired.
     notice_lease_seconds: int = 600
+    # Beyond the extraction limit, what one object may take: download, store, publish.
+    overhead_seconds: float = 20.0
+
+    @property
+    def seconds_per_object(self) -> float:
+        """The time to keep in hand before starting an object."""
+        return self.limits.max_seconds + self.overhead_seconds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

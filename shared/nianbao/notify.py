@@ -19,6 +19,8 @@ from nianbao.model import Finding, Severity
 from nianbao.rules.catalog import CODES, fmt_number
 from nianbao.store import StoredReport
 
+UNKNOWN_DIVISION = "000000"  # the division of a key outside reports/<division>/<year>/
+
 _SUBJECT_MAX = 99  # SNS: fewer than 100 characters, no line breaks
 _LISTED = 20  # errors spelled out in a notice; the rest are counted
 
@@ -40,8 +42,14 @@ class Notice(BaseModel):
 
 
 def _name(report: StoredReport) -> str:
-    """「青川县清水镇人民政府2023年度报告」"""
-    return f"{report.agency or '（机关未识别）'}{report.year or ''}年度报告"
+    """「青川县清水镇人民政府2023年度报告」; the year the report states, else the one it is filed under."""
+    return f"{report.agency or '（机关未识别）'}{report.listed_year or ''}年度报告"
+
+
+def _division(report: StoredReport) -> str:
+    if report.division == UNKNOWN_DIVISION:
+        return "未识别（文件未按 reports/区划代码/年度/ 存放）"
+    return report.division
 
 
 def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
@@ -49,16 +57,19 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if not errors:
         return None
-    subject = f"【年报核查】{_name(report)}：{report.status.zh}，{len(errors)}项错误"
+    # the counts are the report's own: findings past the store's limit are counted, not listed
+    error_count = max(report.counts.get("error", 0), len(errors))
+    warnings = report.counts.get("warning", 0)
+    subject = f"【年报核查】{_name(report)}：{report.status.zh}，{error_count}项错误"
     subject = " ".join(subject.split())[:_SUBJECT_MAX]
     version = f"（版本 {report.version_id}）" if report.version_id else ""
-    warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
     lines = [
-        f"{_name(report)}经自动核查，结论为“{report.status.zh}”：错误 {len(errors)} 项，警告 {warnings} 项。",
+        f"{_name(report)}经自动核查，结论为“{report.status.zh}”：错误 {error_count} 项，警告 {warnings} 项。",
         "",
         f"文件：s3://{report.bucket}/{report.key}{version}",
-        f"机关：{report.agency or '未识别'}    年度：{report.year or '未识别'}    区划：{report.division}",
+        f"机关：{report.agency or '未识别'}    年度：{report.year or '未识别'}    区划：{_division(report)}",
         f"标题：{report.title or '未识别'}",
+        f"核查编号：{report.report_id}（在核查平台查询完整结果时使用）",
         "",
         "需要更正的错误：",
     ]
@@ -69,9 +80,9 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
             lines.append(f"   应为：{fmt_number(finding.expected)}；报告中为：{fmt_number(finding.actual)}")
         if finding.evidence:
             lines.append(f"   原文：{finding.evidence[:200]}")
-    if len(errors) > _LISTED:
-        lines.append(f"……另有 {len(errors) - _LISTED} 项错误。")
-    lines += ["", "警告和提示不在此列出，请在核查平台查看完整结果。本通知由系统自动发送。"]
+    if error_count > min(len(errors), _LISTED):
+        lines.append(f"……另有 {error_count - min(len(errors), _LISTED)} 项错误。")
+    lines += ["", "警告和提示不在此列出，请凭核查编号在核查平台查看完整结果。本通知由系统自动发送。"]
     rules = sorted({f.code for f in errors})
     return Notice(
         subject=subject, body="\n".join(lines), division=report.division, rules=rules, report_id=report.report_id

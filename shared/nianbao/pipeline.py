@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from nianbao import aws
@@ -28,20 +29,52 @@ from nianbao.check import check_bytes, unreadable
 from nianbao.config import Settings
 from nianbao.contract import report_dict
 from nianbao.extract import size_text
-from nianbao.model import CheckResult, Status
-from nianbao.notify import Notifier, compose
+from nianbao.model import CheckResult, Report, Severity, Status
+from nianbao.notify import UNKNOWN_DIVISION, Notifier, compose
+from nianbao.rules.catalog import finding
 from nianbao.store import FindingsStore, NoticeState, StoredReport
 
 log = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^reports/(?P<division>\d{2,12})/(?P<year>\d{4})/")
-UNKNOWN_DIVISION = "000000"  # keys outside reports/<division>/<year>/: stored, noticed to catch-all offices
-# the object named is no longer there: deleted, or (without a version id) replaced since
-_GONE = {"NoSuchKey", "NoSuchVersion", "404", "PreconditionFailed", "412"}
+# S3 errors no retry can cure: the object is gone (deleted, or replaced since the event when the
+# event has no version id), or it can never be read by this function. Stored as unreadable.
+_PERMANENT = {
+    "NoSuchKey": "文件在核查前已被删除或替换",
+    "NoSuchVersion": "文件在核查前已被删除或替换",
+    "404": "文件在核查前已被删除或替换",
+    "PreconditionFailed": "文件在核查前已被删除或替换",
+    "412": "文件在核查前已被删除或替换",
+    "AccessDenied": "系统无权读取该文件（可能使用了系统无法解密的 KMS 密钥加密），请以默认加密方式重新上传",
+    "InvalidObjectState": "文件已转入归档存储类别，无法直接读取，请恢复或重新上传",
+    "InvalidRequest": "文件使用客户提供的密钥（SSE-C）加密，系统无法读取，请以默认加密方式重新上传",
+}
+CHECK_FAILED_MESSAGE = "系统原因未能完成核查（已记录并通知运维人员），无需贵单位处理；修复后将重新核查。"
 
 
 class NoticeInFlightError(RuntimeError):
     """Another delivery holds the notice's claim: retry later, when it has sent it or let go."""
+
+
+class OutOfTimeError(RuntimeError):
+    """Too little of the invocation is left to check one more object within its limits: SQS
+    delivers it again, to an invocation with time for it."""
+
+
+class Deadline:
+    """Admits an invocation's objects while there is time to check each within its limits. The
+    first object always runs: a later invocation would have no more time for it."""
+
+    def __init__(self, remaining_ms: Callable[[], int], seconds_per_object: float) -> None:
+        self._remaining_ms = remaining_ms
+        self._needed = seconds_per_object
+        self._admitted = 0
+
+    def admit(self) -> None:
+        left = self._remaining_ms() / 1000
+        if self._admitted and left < self._needed:
+            raise OutOfTimeError(f"{left:.0f} s left, an object may need {self._needed:.0f} s")
+        self._admitted += 1
 
 
 @dataclass(frozen=True)
@@ -89,6 +122,8 @@ def s3_objects(body: dict[str, Any]) -> list[S3Object]:
     for record in S3Event(body).records:
         if not record.event_name.startswith("ObjectCreated"):
             continue
+        if record.s3.get_object.raw_event["key"].endswith("/"):
+            continue  # a "folder" the S3 console creates: not a report
         # the object's fields from the record itself: moto leaves some out, and the data class
         # would raise on a missing size; the key is decoded here, once (the data class does not)
         created = record.s3.get_object.raw_event
@@ -139,13 +174,36 @@ def process(obj: S3Object, services: Services) -> Outcome:
     report = services.store.get(obj.report_id)
     stored = False
     if report is None:
-        result = _check(obj, services)
-        report = _record(obj, result, services.now())
-        stored = services.store.save(report, result.findings)
+        report, stored = _store(obj, _check(obj, services), services)
         if not stored:  # a concurrent delivery stored it first
             report = services.store.get(obj.report_id) or report
     notice, noticed = _notify(report, services)
     return Outcome(report_id=report.report_id, status=report.status, stored=stored, notice=notice, noticed=noticed)
+
+
+def _store(obj: S3Object, result: CheckResult, services: Services) -> tuple[StoredReport, bool]:
+    """Write the result; a result that cannot be stored as it is (a defect of ours, never an AWS
+    error) is stored as a failed check instead, so that the object still ends as a record."""
+    try:
+        report = _record(obj, result, services.now())
+        return report, services.store.save(report, result.findings)
+    except (BotoCoreError, ClientError):
+        raise
+    except Exception:
+        log.exception("storing the result of %s failed", obj.source)
+        failed = _check_failed(obj)
+        report = _record(obj, failed, services.now())
+        return report, services.store.save(report, failed.findings)
+
+
+def _check_failed(obj: S3Object) -> CheckResult:
+    """Our defect, not the file's: recorded for the dashboard and the operators, and kept out of
+    the offices' notices (``CHECK_FAILED`` never asks them to correct anything)."""
+    return CheckResult(
+        report=Report(source=obj.source, looks_like_report=False),
+        findings=[finding("CHECK_FAILED", CHECK_FAILED_MESSAGE)],
+        status=Status.UNREADABLE,
+    )
 
 
 def _check(obj: S3Object, services: Services) -> CheckResult:
@@ -157,10 +215,11 @@ def _check(obj: S3Object, services: Services) -> CheckResult:
         request["IfMatch"] = obj.etag
     try:
         response = services.s3.get_object(**request)
-    except services.s3.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _GONE:
-            return unreadable(obj.source, "文件在核查前已被删除或替换")
-        raise
+    except ClientError as error:
+        reason = _PERMANENT.get(error.response.get("Error", {}).get("Code", ""))
+        if reason is None:
+            raise  # throttling, 5xx, timeouts: SQS delivers the record again
+        return unreadable(obj.source, reason)
     length = int(response.get("ContentLength") or 0)
     if length > limits.max_bytes:
         response["Body"].close()
@@ -170,7 +229,7 @@ def _check(obj: S3Object, services: Services) -> CheckResult:
         return check_bytes(data, obj.source, limits)
     except Exception:  # a defect of ours must not loop through retries: store it, log it
         log.exception("checking %s failed", obj.source)
-        return unreadable(obj.source, "核查时发生内部错误，已记录，请联系管理员")
+        return _check_failed(obj)
 
 
 def _record(obj: S3Object, result: CheckResult, now: datetime) -> StoredReport:
@@ -199,8 +258,13 @@ def _record(obj: S3Object, result: CheckResult, now: datetime) -> StoredReport:
         checked_at=now.isoformat(),
         finding_count=len(result.findings),
         extraction_notes=report.extraction_notes,
-        notice=NoticeState.PENDING if contract["counts"]["error"] else NoticeState.NONE,
+        notice=NoticeState.PENDING if _for_offices(result) else NoticeState.NONE,
     )
+
+
+def _for_offices(result: CheckResult) -> bool:
+    """Offices hear of errors in their reports, not of our failures to check them."""
+    return any(f.severity is Severity.ERROR and f.code != "CHECK_FAILED" for f in result.findings)
 
 
 def _notify(report: StoredReport, services: Services) -> tuple[NoticeState, bool]:

@@ -17,6 +17,7 @@ go in as ints and Decimals, never floats.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -86,10 +87,21 @@ class StoredFinding(BaseModel):
 # --- DynamoDB values ----------------------------------------------------------------------------
 
 
+_MAX_DIGITS = 38  # DynamoDB numbers: 38 significant digits
+
+
 def to_dynamo(value: Any) -> Any:
-    """Python values as boto3 serialises them: floats become Decimals (DynamoDB has no floats)."""
+    """Python values as boto3 serialises them: floats become Decimals (DynamoDB has no floats);
+    a number DynamoDB cannot hold (a misread run of digits) is kept as its text."""
+    if isinstance(value, bool):
+        return value
     if isinstance(value, float):
-        return Decimal(str(value))
+        if not math.isfinite(value):
+            return str(value)
+        value = Decimal(str(value))
+    if isinstance(value, int | Decimal):
+        digits = value.as_tuple().digits if isinstance(value, Decimal) else str(abs(value))
+        return value if len(digits) <= _MAX_DIGITS else str(value)
     if isinstance(value, dict):
         return {str(k): to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = ROOT / "tests" / "fixtures" / "documents" / "r2021-reportlab.pdf"
+EXAMPLES = ROOT / "shared" / "nianbao" / "examples"
 COUNTY, CITY, PROVINCE = "湟中区政务公开办", "西宁市政务公开办", "青海省政务公开办"
 
 
@@ -87,6 +88,19 @@ def test_a_division_that_is_not_a_code_is_refused_before_anything_starts():
     result = CliRunner().invoke(app, ["demo", "--division", "湟中区"])
     assert result.exit_code == 2
     assert "行政区划代码" in result.output
+
+
+def test_files_that_would_share_a_key_are_refused_before_anything_starts(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "年报.pdf", tmp_path / "b" / "年报.pdf"
+    first.write_bytes(b"%PDF-1.7")
+    second.write_bytes(b"%PDF-1.7")
+    result = CliRunner().invoke(app, ["demo", str(first), str(second)])
+    assert result.exit_code == 2
+    assert "reports/630122/2023/年报.pdf" in result.output
+    clash = CliRunner().invoke(app, ["demo", str(EXAMPLES / "2023-clean.txt"), "-d", "630122", "-y", "2023"])
+    assert clash.exit_code == 2
 
 
 def test_a_file_that_does_not_exist_is_refused(tmp_path):

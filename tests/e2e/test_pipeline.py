@@ -39,7 +39,7 @@ def _fresh_metrics() -> Iterator[None]:
 
 @pytest.fixture
 def esm(stack: LocalStack) -> EventSourceMapping:
-    return EventSourceMapping(aws.client, stack.queue_url, load_handler())
+    return EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=stack.timeout_seconds)
 
 
 def upload(stack: LocalStack, path: Path, key: str | None = None, body: bytes | None = None) -> str:
@@ -110,6 +110,18 @@ def test_a_corrupt_object_is_an_unreadable_result_and_a_notice_not_a_dead_letter
     assert report.status is Status.UNREADABLE
     assert [f.code for f in services_from_env().store.findings(report.report_id)] == ["INPUT_UNREADABLE"]
     assert len(notices(stack)["湟中区政务公开办"]) == 1
+    assert not drain(aws.client, stack.dead_letter_url)
+
+
+def test_a_batch_never_starts_an_object_it_has_no_time_left_to_finish(stack):
+    # a 30 s invocation may need 80 s per object (NIANBAO_MAX_SECONDS 60 + 20): it checks the
+    # first of the batch, hands the second back to the queue, and a later invocation checks it
+    short = EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=30)
+    upload(stack, FAILING)
+    upload(stack, CLEAN)
+    deliveries = short.run()
+    assert sum(len(d.failed) for d in deliveries) >= 1
+    assert {r.status for r in stored()} == {Status.FAIL, Status.PASS}
     assert not drain(aws.client, stack.dead_letter_url)
 
 

@@ -55,6 +55,30 @@ def test_a_notice_says_which_report_where_and_what_was_expected():
     assert notice.rules == ["SECTION_MISSING", "T3_RESULTS_TOTAL"]
     assert notice.attributes()["division"] == {"DataType": "String", "StringValue": "630122"}
     assert json.loads(notice.attributes()["rules"]["StringValue"]) == notice.rules
+    assert "核查编号：r1" in body  # what an official quotes to find the full result
+    assert notice.attributes()["report"] == {"DataType": "String", "StringValue": "r1"}
+
+
+def test_an_unreadable_file_filed_in_the_wrong_place_is_named_by_the_year_it_was_filed_under():
+    unreadable = report(
+        division="000000", key="uploads/年报.pdf", year=None, key_year=None, agency=None, title=None,
+        status=Status.UNREADABLE, counts={"error": 1, "warning": 0, "info": 0},
+    )  # fmt: skip
+    error = Finding(code="INPUT_UNREADABLE", severity=Severity.ERROR, message="无法读取该文件：文件为空")
+    notice = compose(unreadable, [error])
+    assert notice is not None
+    assert notice.subject == "【年报核查】（机关未识别）年度报告：无法读取，1项错误"
+    assert "区划：未识别（文件未按 reports/区划代码/年度/ 存放）" in notice.body
+    filed = compose(report(year=None, key_year=2023), FINDINGS)
+    assert filed is not None
+    assert filed.subject.startswith("【年报核查】青川县清水镇人民政府2023年度报告")
+
+
+def test_errors_past_what_the_store_lists_are_counted_in_the_notice():
+    notice = compose(report(counts={"error": 130, "warning": 4, "info": 0}), FINDINGS)
+    assert notice is not None
+    assert "，130项错误" in notice.subject
+    assert "……另有 128 项错误。" in notice.body
 
 
 def test_no_notice_without_an_error():
@@ -107,6 +131,24 @@ def test_the_subscribe_command_filters_an_offices_email_on_its_division(mocked):
     attributes = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
     assert json.loads(attributes["FilterPolicy"]) == {"division": [{"prefix": "6301"}]}
     assert attributes["FilterPolicyScope"] == "MessageAttributes"
+
+
+def test_the_subscribe_command_subscribes_to_every_division_only_when_asked(mocked):
+    topic = aws.client("sns").create_topic(Name="notices")["TopicArn"]
+    neither = CliRunner().invoke(app, ["subscribe", "--topic-arn", topic, "--email", "a@b.cn"])
+    assert neither.exit_code == 2
+    assert "--all-divisions" in neither.output
+    both = CliRunner().invoke(
+        app, ["subscribe", "--topic-arn", topic, "--email", "a@b.cn", "-d", "63", "--all-divisions"]
+    )
+    assert both.exit_code == 2
+    result = CliRunner().invoke(app, ["subscribe", "--topic-arn", topic, "--email", "ops@b.cn", "--all-divisions"])
+    assert result.exit_code == 0, result.output
+    assert "所有区划" in result.output
+    sns = aws.client("sns")
+    (subscription,) = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+    assert "FilterPolicy" not in attributes
 
 
 def test_the_subscribe_command_refuses_a_division_that_is_not_a_code(mocked):

@@ -1,6 +1,7 @@
 """The pipeline's use case on the template's stack in moto, called directly: the paths the
-end-to-end tests do not reach through the queue (limits, checker defects, S3 errors that are
-not the object's fault, a notice claimed by another delivery, events that name no new object)."""
+end-to-end tests do not reach through the queue (limits, our own defects, S3 errors permanent
+and transient, a notice claimed by another delivery, the time budget, events that name no new
+object)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ import pytest
 from nianbao import aws, pipeline
 from nianbao.local.stack import LocalStack
 from nianbao.model import Status
-from nianbao.pipeline import NoticeInFlightError, S3Object, process, s3_objects, services_from_env
+from nianbao.notify import UNKNOWN_DIVISION
+from nianbao.pipeline import (
+    Deadline,
+    NoticeInFlightError,
+    OutOfTimeError,
+    S3Object,
+    process,
+    s3_objects,
+    services_from_env,
+)
 from nianbao.store import NoticeState
 
 pytestmark = pytest.mark.integration
@@ -41,7 +51,7 @@ def test_an_object_over_the_size_limit_is_unreadable_without_being_read(stack, m
     assert "超过 1 KB 的上限" in message
 
 
-def test_a_defect_in_the_checker_is_stored_as_unreadable_and_logged_not_retried(stack, monkeypatch, caplog):
+def test_a_defect_in_the_checker_is_stored_and_logged_for_operators_not_noticed_to_offices(stack, monkeypatch, caplog):
     def broken(*_: object, **__: object) -> None:
         raise ZeroDivisionError("a bug")
 
@@ -50,20 +60,67 @@ def test_a_defect_in_the_checker_is_stored_as_unreadable_and_logged_not_retried(
     with caplog.at_level(logging.ERROR, logger="nianbao.pipeline"):
         outcome = process(obj, services_from_env())
     assert outcome.status is Status.UNREADABLE
-    assert outcome.notice is NoticeState.SENT  # the office learns the file was not checked
-    assert "内部错误" in finding_messages(outcome.report_id)[0]
+    assert outcome.notice is NoticeState.NONE  # our failure: nothing for the office to correct
+    [failed] = services_from_env().store.findings(outcome.report_id)
+    assert failed.code == "CHECK_FAILED"
+    assert "无需贵单位处理" in failed.message
     assert "ZeroDivisionError" in caplog.text
 
 
-def test_an_s3_error_that_is_not_the_objects_fault_raises_so_that_sqs_retries(stack, monkeypatch):
+def test_a_result_that_cannot_be_stored_as_it_is_is_stored_as_a_failed_check(stack, monkeypatch, caplog):
+    services = services_from_env()
+    real = services.store.save
+    calls = []
+
+    def save_once_broken(report, findings):
+        calls.append(report.status)
+        if len(calls) == 1:
+            raise TypeError("Unsupported type for serialisation")
+        return real(report, findings)
+
+    monkeypatch.setattr(services.store, "save", save_once_broken)
+    with caplog.at_level(logging.ERROR, logger="nianbao.pipeline"):
+        outcome = process(put(stack, FAILING), services)
+    assert calls == [Status.FAIL, Status.UNREADABLE]
+    assert outcome.stored
+    assert [f.code for f in services.store.findings(outcome.report_id)] == ["CHECK_FAILED"]
+    assert "storing the result" in caplog.text
+
+
+def test_a_number_dynamodb_cannot_hold_is_stored_as_text_not_dead_lettered(stack):
+    text = FAILING.decode("utf-8").replace("行政许可 16", "行政许可 " + "1" * 45, 1)
+    outcome = process(put(stack, text.encode("utf-8")), services_from_env())
+    assert outcome.stored
+    assert outcome.status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [("AccessDenied", "KMS"), ("InvalidObjectState", "归档"), ("InvalidRequest", "SSE-C"), ("NoSuchKey", "删除")],
+)
+def test_s3_errors_no_retry_can_cure_are_stored_as_unreadable(stack, monkeypatch, code, reason):
     services = services_from_env()
     obj = put(stack, FAILING)
-    error = services.s3.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+    error = services.s3.exceptions.ClientError({"Error": {"Code": code, "Message": "no"}}, "GetObject")
 
-    def denied(**_: object) -> None:
+    def refused(**_: object) -> None:
         raise error
 
-    monkeypatch.setattr(services.s3, "get_object", denied)
+    monkeypatch.setattr(services.s3, "get_object", refused)
+    outcome = process(obj, services)
+    assert outcome.status is Status.UNREADABLE
+    assert reason in finding_messages(outcome.report_id)[0]
+
+
+def test_a_transient_s3_error_raises_so_that_sqs_retries(stack, monkeypatch):
+    services = services_from_env()
+    obj = put(stack, FAILING)
+    error = services.s3.exceptions.ClientError({"Error": {"Code": "SlowDown", "Message": "later"}}, "GetObject")
+
+    def slow(**_: object) -> None:
+        raise error
+
+    monkeypatch.setattr(services.s3, "get_object", slow)
     with pytest.raises(services.s3.exceptions.ClientError):
         process(obj, services)
     assert services.store.get(obj.report_id) is None  # nothing half-written
@@ -99,6 +156,25 @@ def test_a_report_recorded_with_errors_but_no_finding_items_sends_nothing_and_is
     assert not outcome.noticed
 
 
+def test_the_first_object_of_an_invocation_always_runs_later_ones_only_with_time_for_them():
+    left = [290_000]
+    deadline = Deadline(lambda: left[0], seconds_per_object=80)
+    deadline.admit()
+    left[0] = 100_000
+    deadline.admit()
+    left[0] = 79_000
+    with pytest.raises(OutOfTimeError):
+        deadline.admit()
+    alone = Deadline(lambda: 10_000, seconds_per_object=80)
+    alone.admit()  # a later invocation would have no more time for it
+
+
+def test_folder_markers_are_not_reports():
+    marker = {"key": "reports/630122/", "size": 0, "eTag": "d41d8cd98f00b204e9800998ecf8427e"}
+    record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": marker}}
+    assert s3_objects({"Records": [record]}) == []
+
+
 def test_only_object_created_records_name_objects_to_check():
     record = {"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"}, "object": {"key": "k"}}}
     removed = {"Records": [record]}
@@ -106,4 +182,4 @@ def test_only_object_created_records_name_objects_to_check():
     assert s3_objects({"Service": "Amazon S3", "Event": "s3:TestEvent"}) == []
     created = json.loads(json.dumps(removed).replace("ObjectRemoved:Delete", "ObjectCreated:Put"))
     [obj] = s3_objects(created)
-    assert (obj.bucket, obj.key, obj.division, obj.key_year) == ("b", "k", pipeline.UNKNOWN_DIVISION, None)
+    assert (obj.bucket, obj.key, obj.division, obj.key_year) == ("b", "k", UNKNOWN_DIVISION, None)

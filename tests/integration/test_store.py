@@ -10,7 +10,7 @@ import pytest
 from nianbao import aws
 from nianbao.local.stack import LocalStack
 from nianbao.model import Finding, Location, Severity, Status
-from nianbao.store import MAX_FINDING_ITEMS, FindingsStore, NoticeState, StoredReport, report_item
+from nianbao.store import MAX_FINDING_ITEMS, FindingsStore, NoticeState, StoredReport, report_item, to_dynamo
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +62,12 @@ def test_numbers_are_stored_as_numbers_never_floats():
     item = report_item(record())
     assert item["tables"]["table2"]["fees"] == [Decimal("816.44")]
     assert not any(isinstance(v, float) for v in item["counts"].values())
+
+
+def test_numbers_dynamodb_cannot_hold_are_kept_as_text():
+    assert to_dynamo({"a": [10**40, float("inf"), 7, 1.5, True]}) == {
+        "a": ["1" + "0" * 40, "inf", 7, Decimal("1.5"), True]
+    }
 
 
 def test_more_findings_than_a_transaction_holds_still_go_in_one_write(store):

@@ -12,6 +12,7 @@ import pytest
 from cfnlint.api import lint_all
 
 from nianbao import aws
+from nianbao.config import Settings
 from nianbao.local.stack import load_template, point_code_at, translate
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,24 @@ def test_the_queue_dead_letters_and_outlasts_the_function(template):
     queue = template["Resources"]["ReportsQueue"]["Properties"]
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReportsDeadLetterQueue", "Arn"]}
     timeout = template["Globals"]["Function"]["Timeout"]
-    assert queue["VisibilityTimeout"] >= 6 * timeout
+    [event] = template["Resources"]["ProcessReportFunction"]["Properties"]["Events"].values()
+    window = event["Properties"]["MaximumBatchingWindowInSeconds"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout + window
+
+
+def test_an_invocation_has_time_for_the_slowest_file_it_may_start(template):
+    settings_seconds = float(template["Globals"]["Function"]["Environment"]["Variables"]["NIANBAO_MAX_SECONDS"])
+    assert (
+        settings_seconds + Settings.model_fields["overhead_seconds"].default
+        < template["Globals"]["Function"]["Timeout"]
+    )
+
+
+def test_concurrency_is_capped_at_the_event_source_not_by_a_reservation(template):
+    function = template["Resources"]["ProcessReportFunction"]["Properties"]
+    [event] = function["Events"].values()
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 20
+    assert "ReservedConcurrentExecutions" not in function  # would throttle messages into the DLQ
 
 
 def test_the_function_reports_partial_batch_failures_and_uses_the_layer(template):

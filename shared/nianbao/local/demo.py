@@ -95,11 +95,16 @@ _ENV = {
 
 
 def plan(files: list[Path], division: str, year: int) -> list[Upload]:
-    """The example reports, then ``files``, each with its key."""
+    """The example reports, then ``files``, each with its key; ValueError when two would share a
+    key (the second upload would replace the first)."""
     uploads = [
         Upload(EXAMPLES / name, div, y) for name, (div, y) in EXAMPLE_DIVISIONS.items() if (EXAMPLES / name).exists()
     ]
     uploads += [Upload(path, division, year) for path in files]
+    keys = [upload.key for upload in uploads]
+    clashes = sorted({key for key in keys if keys.count(key) > 1})
+    if clashes:
+        raise ValueError(f"这些文件会上传到同一对象键（后者覆盖前者），请改名：{'、'.join(clashes)}")
     return uploads
 
 
@@ -127,7 +132,9 @@ def run(
             s3 = aws.client("s3")
             for upload in uploads:
                 s3.put_object(Bucket=stack.bucket, Key=upload.key, Body=upload.path.read_bytes())
-            deliveries = EventSourceMapping(aws.client, stack.queue_url, load_handler(root)).run()
+            deliveries = EventSourceMapping(
+                aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
+            ).run()
             # the ids the handler stored under: from the notifications it was given
             ids = {
                 obj.key: obj.report_id

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -50,6 +51,7 @@ class LocalStack:
     name: str
     outputs: dict[str, str]
     environment: dict[str, str]  # the function's environment as the stack configured it
+    timeout_seconds: int  # the function's
     probes: dict[str, str] = field(default_factory=dict)  # office name -> probe queue URL
 
     @property
@@ -139,7 +141,8 @@ def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]
         raise RuntimeError(f"stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     function = clients("lambda").get_function_configuration(FunctionName=outputs["ProcessReportFunctionName"])
-    local = LocalStack(name, outputs, dict(function.get("Environment", {}).get("Variables", {})))
+    environment = dict(function.get("Environment", {}).get("Variables", {}))
+    local = LocalStack(name, outputs, environment, int(function["Timeout"]))
 
     _bucket_shim(clients, name, template, local)
     for index, office in enumerate(offices):
@@ -214,15 +217,17 @@ def drain(clients: Clients, queue_url: str) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class LambdaContext:
-    """What Lambda passes a handler, enough for Powertools."""
+    """What Lambda passes a handler, enough for Powertools; its clock runs from its creation."""
 
     function_name: str = "ProcessReportFunction"
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ProcessReportFunction"
     aws_request_id: str = "local"
+    timeout_seconds: float = 300
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 120_000
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -260,7 +265,9 @@ class EventSourceMapping:
     (standing in for their visibility timeout running out), so that SQS counts the receive and, past
     maxReceiveCount, dead-letters the message."""
 
-    def __init__(self, clients: Clients, queue_url: str, handler: Handler, *, batch_size: int = 10) -> None:
+    def __init__(
+        self, clients: Clients, queue_url: str, handler: Handler, *, batch_size: int = 10, timeout_seconds: float = 300
+    ) -> None:
         self._sqs = clients("sqs")
         self._url = queue_url
         self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -268,6 +275,7 @@ class EventSourceMapping:
         ]
         self._handler = handler
         self._batch = batch_size
+        self._timeout = timeout_seconds
 
     def poll(self) -> Delivery | None:
         """One batch, if any message is waiting."""
@@ -278,7 +286,7 @@ class EventSourceMapping:
             return None
         event = {"Records": [self._record(m) for m in messages]}
         try:
-            response = self._handler(event, LambdaContext())
+            response = self._handler(event, LambdaContext(timeout_seconds=self._timeout))
         except Exception as error:
             response = {
                 "batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages],

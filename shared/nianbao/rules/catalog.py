@@ -60,6 +60,8 @@ CODES: dict[str, Code] = {
         Code("INPUT_UNREADABLE", _ERROR, "文件无法读取"),
         Code("NO_TEXT_LAYER", _ERROR, "文件没有文字层（扫描件）"),
         Code("NOT_A_REPORT", _ERROR, "不是政府信息公开工作年度报告"),
+        # the pipeline: our failure, not the report's (offices get no notice of it)
+        Code("CHECK_FAILED", _ERROR, "系统未能完成核查"),
     )
 }
 
