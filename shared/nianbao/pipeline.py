@@ -29,7 +29,7 @@ from nianbao.check import check_bytes, unreadable
 from nianbao.config import Settings
 from nianbao.contract import report_dict
 from nianbao.extract import size_text
-from nianbao.model import CheckResult, Report, Severity, Status
+from nianbao.model import CheckResult, Finding, Report, Severity, Status
 from nianbao.notify import UNKNOWN_DIVISION, Notifier, compose
 from nianbao.rules.catalog import finding
 from nianbao.store import FindingsStore, NoticeState, StoredReport
@@ -39,12 +39,9 @@ log = logging.getLogger(__name__)
 _KEY = re.compile(r"^reports/(?P<division>\d{2,12})/(?P<year>\d{4})/")
 # S3 errors no retry can cure: the object is gone (deleted, or replaced since the event when the
 # event has no version id), or it can never be read by this function. Stored as unreadable.
-_PERMANENT = {
-    "NoSuchKey": "文件在核查前已被删除或替换",
-    "NoSuchVersion": "文件在核查前已被删除或替换",
-    "404": "文件在核查前已被删除或替换",
-    "PreconditionFailed": "文件在核查前已被删除或替换",
-    "412": "文件在核查前已被删除或替换",
+_PERMANENT = dict.fromkeys(
+    ("NoSuchKey", "NoSuchVersion", "404", "PreconditionFailed", "412"), "文件在核查前已被删除或替换"
+) | {
     "AccessDenied": "系统无权读取该文件（可能使用了系统无法解密的 KMS 密钥加密），请以默认加密方式重新上传",
     "InvalidObjectState": "文件已转入归档存储类别，无法直接读取，请恢复或重新上传",
     "InvalidRequest": "文件使用客户提供的密钥（SSE-C）加密，系统无法读取，请以默认加密方式重新上传",
@@ -122,11 +119,11 @@ def s3_objects(body: dict[str, Any]) -> list[S3Object]:
     for record in S3Event(body).records:
         if not record.event_name.startswith("ObjectCreated"):
             continue
-        if record.s3.get_object.raw_event["key"].endswith("/"):
-            continue  # a "folder" the S3 console creates: not a report
         # the object's fields from the record itself: moto leaves some out, and the data class
         # would raise on a missing size; the key is decoded here, once (the data class does not)
         created = record.s3.get_object.raw_event
+        if created["key"].endswith("/"):
+            continue  # a "folder" the S3 console creates: not a report
         size = created.get("size")
         objects.append(
             S3Object(
@@ -159,7 +156,8 @@ class Services:
 
 @cache
 def services_from_env() -> Services:
-    """The deployed function's services: settings from its environment, clients on first use."""
+    """The deployed function's services: settings from its environment and the clients, made once
+    per process (the handler calls it at init)."""
     settings = Settings.from_env()
     return Services(
         s3=aws.client("s3"),
@@ -173,27 +171,29 @@ def process(obj: S3Object, services: Services) -> Outcome:
     """Check ``obj`` unless it was checked already, store the result, send its notice once."""
     report = services.store.get(obj.report_id)
     stored = False
+    findings: list[Finding] | None = None  # what this delivery stored, so the notice need not read it back
     if report is None:
-        report, stored = _store(obj, _check(obj, services), services)
+        report, findings, stored = _store(obj, _check(obj, services), services)
         if not stored:  # a concurrent delivery stored it first
-            report = services.store.get(obj.report_id) or report
-    notice, noticed = _notify(report, services)
+            report, findings = services.store.get(obj.report_id) or report, None
+    notice, noticed = _notify(report, findings, services)
     return Outcome(report_id=report.report_id, status=report.status, stored=stored, notice=notice, noticed=noticed)
 
 
-def _store(obj: S3Object, result: CheckResult, services: Services) -> tuple[StoredReport, bool]:
+def _store(obj: S3Object, result: CheckResult, services: Services) -> tuple[StoredReport, list[Finding], bool]:
     """Write the result; a result that cannot be stored as it is (a defect of ours, never an AWS
-    error) is stored as a failed check instead, so that the object still ends as a record."""
+    error) is stored as a failed check instead, so that the object still ends as a record.
+    Returns the record, the findings written with it, and False when it was there already."""
     try:
         report = _record(obj, result, services.now())
-        return report, services.store.save(report, result.findings)
+        return report, result.findings, services.store.save(report, result.findings)
     except (BotoCoreError, ClientError):
         raise
     except Exception:
         log.exception("storing the result of %s failed", obj.source)
         failed = _check_failed(obj)
         report = _record(obj, failed, services.now())
-        return report, services.store.save(report, failed.findings)
+        return report, failed.findings, services.store.save(report, failed.findings)
 
 
 def _check_failed(obj: S3Object) -> CheckResult:
@@ -267,9 +267,10 @@ def _for_offices(result: CheckResult) -> bool:
     return any(f.severity is Severity.ERROR and f.code != "CHECK_FAILED" for f in result.findings)
 
 
-def _notify(report: StoredReport, services: Services) -> tuple[NoticeState, bool]:
-    """Send the report's notice if it is due and no other delivery has: at most once. Returns the
-    notice's state and whether this call published it."""
+def _notify(report: StoredReport, findings: list[Finding] | None, services: Services) -> tuple[NoticeState, bool]:
+    """Send the report's notice if it is due and no other delivery has: at most once. ``findings``
+    are the report's when this delivery stored them, else they are read from the table. Returns
+    the notice's state and whether this call published it."""
     if report.notice in (NoticeState.NONE, NoticeState.SENT):
         return report.notice, False
     store = services.store
@@ -278,7 +279,7 @@ def _notify(report: StoredReport, services: Services) -> tuple[NoticeState, bool
         if current is not None and current.notice is NoticeState.SENT:
             return NoticeState.SENT, False
         raise NoticeInFlightError(f"the notice of {report.report_id} is being sent by another delivery")
-    notice = compose(report, store.findings(report.report_id))
+    notice = compose(report, store.findings(report.report_id) if findings is None else findings)
     if notice is None:  # the record said errors but holds none: nothing to say
         store.notice_sent(report.report_id, "")
         return NoticeState.SENT, False

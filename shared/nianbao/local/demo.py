@@ -71,15 +71,12 @@ def moto_server() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     # moto's state lives in the process, not the server: start from nothing every time
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()  # noqa: S310 - our own server
-    saved = {k: os.environ.get(k) for k in [*_ENV, "AWS_ENDPOINT_URL"]}
-    os.environ.update(_ENV | {"AWS_ENDPOINT_URL": endpoint})
     aws.reset()
     try:
-        yield endpoint
+        with environment(_ENV | {"AWS_ENDPOINT_URL": endpoint}):
+            yield endpoint
     finally:
         server.stop()
-        for key, value in saved.items():
-            _restore(key, value)
         aws.reset()
 
 
@@ -125,43 +122,48 @@ def run(
         services_from_env.cache_clear()
         stack = deploy(aws.client, root=root or repository_root())
         # the function's environment as the stack set it, quieter unless asked
-        environment = stack.environment | {"POWERTOOLS_LOG_LEVEL": "INFO" if verbose else "WARNING"}
-        saved = {name: os.environ.get(name) for name in environment}
-        os.environ.update(environment)
+        quiet = {"POWERTOOLS_LOG_LEVEL": "INFO" if verbose else "WARNING"}
         try:
-            s3 = aws.client("s3")
-            for upload in uploads:
-                s3.put_object(Bucket=stack.bucket, Key=upload.key, Body=upload.path.read_bytes())
-            deliveries = EventSourceMapping(
-                aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
-            ).run()
-            # the ids the handler stored under: from the notifications it was given
-            ids = {
-                obj.key: obj.report_id
-                for delivery in deliveries
-                for record in delivery.event["Records"]
-                for obj in s3_objects(json.loads(record["body"]))
-            }
-            store = services_from_env().store
-            noticed = _noticed(stack)
-            rows = []
-            for upload in uploads:
-                report_id = ids.get(upload.key)
-                report = store.get(report_id) if report_id else None
-                findings = store.findings(report.report_id) if report else []
-                rows.append(Row(upload, report, findings, noticed.get(report_id or "", [])))
+            with environment(stack.environment | quiet):
+                s3 = aws.client("s3")
+                for upload in uploads:
+                    s3.put_object(Bucket=stack.bucket, Key=upload.key, Body=upload.path.read_bytes())
+                deliveries = EventSourceMapping(
+                    aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
+                ).run()
+                # the ids the handler stored under: from the notifications it was given
+                ids = {
+                    obj.key: obj.report_id
+                    for delivery in deliveries
+                    for record in delivery.event["Records"]
+                    for obj in s3_objects(json.loads(record["body"]))
+                }
+                store = services_from_env().store
+                noticed = _noticed(stack)
+                rows = []
+                for upload in uploads:
+                    report_id = ids.get(upload.key)
+                    report = store.get(report_id) if report_id else None
+                    findings = store.findings(report.report_id) if report else []
+                    rows.append(Row(upload, report, findings, noticed.get(report_id or "", [])))
         finally:
             services_from_env.cache_clear()
-            for name, value in saved.items():
-                _restore(name, value)
     return rows
 
 
-def _restore(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in os.environ for the duration, and what was there before put back after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _noticed(stack: LocalStack) -> dict[str, list[str]]:
