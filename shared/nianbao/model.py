@@ -61,6 +61,7 @@ class CellKind(StrEnum):
     BLANK = "blank"  # printed, but empty
     PLACEHOLDER = "placeholder"  # "/", "-", "—", "无", "不适用" ...
     TEXT = "text"  # something that is not a number where a number is due
+    TOO_LONG = "too_long"  # digits, but more than any count has (normalize.MAX_DIGITS): no value
     MISSING = "missing"  # not printed at all: the row had fewer cells than columns
 
 
@@ -92,10 +93,23 @@ class TableRow(BaseModel):
     placements: list[tuple[Cell, ...]]
     origin: Origin
     evidence: str
+    # printed cells holding digits (a count, or too many digits to be one); an unplaceable row
+    # keeps no cells, and this still tells a row of numbers from a row of placeholders
+    numbers: int = 0
 
     @property
     def placed(self) -> bool:
         return len(self.placements) == 1
+
+    @property
+    def unplaceable(self) -> bool:
+        """The printed cells have too many placements to keep (parse/rows.py MAX_PLACEMENTS): the
+        row holds one placement with every cell unknown."""
+        return (
+            self.printed > 0
+            and len(self.placements) == 1
+            and all(cell.kind is CellKind.MISSING for cell in self.placements[0])
+        )
 
     def cell(self, column: str) -> Cell | None:
         """The cell in ``column`` when the row is placed unambiguously."""
@@ -136,7 +150,13 @@ class Table(BaseModel):
 
     @property
     def has_values(self) -> bool:
-        return any(cell.is_number for row in self.rows.values() for p in row.placements for cell in p)
+        """A number is printed somewhere: in a cell, with too many digits to be a count (that is an
+        invalid cell, not an empty table), or in a row too ambiguous to place (ROW_SHAPE)."""
+        return any(
+            (row.unplaceable and row.numbers > 0)
+            or any(cell.kind in (CellKind.NUMBER, CellKind.TOO_LONG) for p in row.placements for cell in p)
+            for row in self.rows.values()
+        )
 
 
 class Prose(BaseModel):

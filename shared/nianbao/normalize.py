@@ -49,6 +49,15 @@ def collapse(text: str) -> str:
 
 # --- cells --------------------------------------------------------------------------------------
 
+# The most digits (integer and fraction together, leading zeros included) a printed number may
+# have and still be read as a count or an amount. Real values stay far below it: a province's
+# requests for a year number in the tens of thousands, and an amount in 万元 down to the fen
+# (6 decimals) fits in 15 digits below 10^9 万元. More digits are a paste error or an ID, not a
+# count. 15 is also what a value can travel as: the JSON contract serialises amounts as IEEE
+# doubles, which hold any 15 significant digits exactly (every 15-digit integer is below 2^53),
+# and it keeps every conversion far from Python's 4,300-digit limit on str -> int.
+MAX_DIGITS = 15
+
 PLACEHOLDERS = frozenset({"/", "\\", "-", "无", "不适用", "n/a", "na", "×", "x", "空", "暂无"})
 _PLACEHOLDER_RUN = re.compile(r"^[-/\\_.—–―─━－]+$")
 _NUMBER = re.compile(
@@ -57,20 +66,26 @@ _NUMBER = re.compile(
 UNIT_TOKENS = frozenset({"万元", "元", "件", "个", "条", "项", "次"})
 
 
+# What stands in a value cell: a number (usable or too long to be one) or a placeholder.
+VALUE_KINDS = frozenset({CellKind.NUMBER, CellKind.TOO_LONG, CellKind.PLACEHOLDER})
+
+
 @lru_cache(maxsize=8192)
 def classify(raw: str) -> tuple[CellKind, int | Decimal | None]:
-    """Tell what a printed cell holds: a number (int, or Decimal with a fraction), a blank, a
-    placeholder, or text that is not a number."""
+    """Tell what a printed cell holds: a number (int, or Decimal with a fraction), a number with
+    more than ``MAX_DIGITS`` digits (no value), a blank, a placeholder, or text that is not a number."""
     text = compact(raw)
     if not text:
         return CellKind.BLANK, None
     if text.isdigit() and text.isascii():
-        return CellKind.NUMBER, int(text)
+        return (CellKind.TOO_LONG, None) if len(text) > MAX_DIGITS else (CellKind.NUMBER, int(text))
     match = _NUMBER.match(text)
     if match:
         digits = match["int"].replace(",", "")
         sign = "-" if match["sign"] == "-" else ""
         frac = match["frac"]
+        if len(digits) + len(frac or "") > MAX_DIGITS:
+            return CellKind.TOO_LONG, None
         return CellKind.NUMBER, int(sign + digits) if frac is None else Decimal(f"{sign}{digits}.{frac}")
     if text.lower() in PLACEHOLDERS or _PLACEHOLDER_RUN.match(text):
         return CellKind.PLACEHOLDER, None
@@ -80,7 +95,16 @@ def classify(raw: str) -> tuple[CellKind, int | Decimal | None]:
 def is_value_token(raw: str) -> bool:
     """A number or a placeholder: something that stands in a value cell."""
     kind, _ = classify(raw)
-    return kind in (CellKind.NUMBER, CellKind.PLACEHOLDER)
+    return kind in VALUE_KINDS
+
+
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def shorten_digits(text: str) -> str:
+    """``text`` with every run of more than ``MAX_DIGITS`` digits cut to its head and its length,
+    so that a pasted 5,000-digit number does not fill a message, a notice or a stored finding."""
+    return _LONG_DIGITS.sub(lambda m: f"{m[0][:8]}…（共{len(m[0])}位）", text)
 
 
 # --- Chinese numerals (dates and counts in prose) -----------------------------------------------
@@ -106,8 +130,9 @@ CN_NUMERAL = "〇零○一二两三四五六七八九十百千"
 
 
 def cn_to_int(text: str) -> int | None:
-    """'十四' -> 14, '二〇二四' -> 2024, '一百零五' -> 105; None when it is not a numeral."""
-    if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
+    """'十四' -> 14, '二〇二四' -> 2024, '一百零五' -> 105; None when it is not a numeral, or is
+    longer than ``MAX_DIGITS`` characters (no count or date is written with that many)."""
+    if not text or len(text) > MAX_DIGITS or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
         return None
     if not any(ch in _UNITS for ch in text):  # digit by digit, as in years: 二〇二四
         return int("".join(str(_DIGITS[ch]) for ch in text))
@@ -122,8 +147,9 @@ def cn_to_int(text: str) -> int | None:
 
 
 def to_int(text: str) -> int | None:
-    """An integer written in Arabic or Chinese numerals."""
+    """An integer written in Arabic or Chinese numerals; None when it is neither, or has more than
+    ``MAX_DIGITS`` digits (then it is not a count, and converting it could exceed Python's limit)."""
     text = nfkc(text)
     if text.isdigit() and text.isascii():
-        return int(text)
+        return int(text) if len(text) <= MAX_DIGITS else None
     return cn_to_int(text)

@@ -129,7 +129,8 @@ def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -
         if prose is None:
             continue
         match = _PERIOD.search(prose.text)
-        if match:
+        # a period of year 9999 or 0001 is no report year (and 9999 + 1 is past any date)
+        if match and plausible_year(int(match.group(1))):
             evidence.period = int(match.group(1))
             evidence.period_text = match.group(0)
             evidence.period_origin = Origin(line=prose.line_at(match.start()))

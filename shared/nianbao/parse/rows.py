@@ -14,6 +14,7 @@ text only gives tokens, so a blank cell there is invisible. Placement follows fr
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,9 +22,13 @@ from itertools import combinations
 
 from nianbao.extract import Line
 from nianbao.model import Cell, CellKind, Origin
-from nianbao.normalize import UNIT_TOKENS, classify, collapse
+from nianbao.normalize import UNIT_TOKENS, VALUE_KINDS, classify, collapse
 
-# Past this many placements a row is treated as unplaceable (every cell unknown).
+# Past this many placements a row is treated as unplaceable (every cell unknown). It covers what
+# the samples show (Table 3 short of one or two cells: C(7,6) = 7, C(7,5) = 21; Table 4 with one
+# cell too many or too few: C(16,15) = 16, C(15,14) = 15); past it a row says too little about its
+# columns to reason on, and the constraint search over rows (rules/balance.py) stays small. The
+# count is known before enumerating (math.comb): 30 cells for 15 columns are C(30,15) = 155 million.
 MAX_PLACEMENTS = 64
 # "- 2 -", "— 2 —", "2/5", "第2页 共5页": page numbers a page break leaves inside a table.
 _PAGE_NUMBER = re.compile(
@@ -106,7 +111,7 @@ def rstrip_blank(fields: Sequence[str]) -> list[str]:
 
 
 def _is_value(token: str) -> bool:
-    return classify(token)[0] in (CellKind.NUMBER, CellKind.PLACEHOLDER)
+    return classify(token)[0] in VALUE_KINDS
 
 
 def split_row(line: Line) -> PrintedRow | None:
@@ -121,7 +126,7 @@ def split_row(line: Line) -> PrintedRow | None:
     end = len(tokens)
     while end:
         token = tokens[end - 1]
-        if token in UNIT_TOKENS and end >= 2 and classify(tokens[end - 2])[0] is CellKind.NUMBER:
+        if token in UNIT_TOKENS and end >= 2 and classify(tokens[end - 2])[0] in (CellKind.NUMBER, CellKind.TOO_LONG):
             values.insert(0, tokens[end - 2] + token)
             end -= 2
         elif _is_value(token):
@@ -220,12 +225,18 @@ def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> 
     return _placements(cells, ncols, origin), len(cells)
 
 
+def placement_count(printed: int, ncols: int) -> int:
+    """How many order-preserving placements ``printed`` cells have in ``ncols`` columns (before
+    identical ones merge): the columns they fill, or the cells that are kept."""
+    return math.comb(max(printed, ncols), min(printed, ncols))
+
+
 def _placements(cells: list[Cell], ncols: int, origin: Origin) -> list[tuple[Cell, ...]]:
     missing = Cell(raw="", kind=CellKind.MISSING, origin=origin)
     n = len(cells)
-    choices = list(combinations(range(ncols), n) if n < ncols else combinations(range(n), ncols))
-    if len(choices) > MAX_PLACEMENTS:
+    if placement_count(n, ncols) > MAX_PLACEMENTS:  # counted, not enumerated: C(40,15) is 40 billion
         return [(missing,) * ncols]
+    choices = combinations(range(ncols), n) if n < ncols else combinations(range(n), ncols)
     seen: set[tuple[object, ...]] = set()
     placements: list[tuple[Cell, ...]] = []
     for choice in choices:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from nianbao.extract import Line
-from nianbao.model import LabelNote, Origin, Table, TableRow
-from nianbao.normalize import collapse, display, squeeze
+from nianbao.model import CellKind, LabelNote, Origin, Table, TableRow
+from nianbao.normalize import classify, collapse, display, shorten_digits, squeeze
 from nianbao.parse.rows import Layout, PrintedRow, continued, is_page_number, place, rstrip_blank, split_row
 from nianbao.spec import (
     TABLE3_ALL_ROWS,
@@ -100,6 +100,8 @@ def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
                 pending.append(line.key)
             continue
         own = squeeze(printed.label)
+        if not rows and not own and _noise_before_rows(printed, pending, ncols):
+            continue
         if rows and not own and not pending:
             previous = rows[-1]
             if previous.printed.count + printed.count <= ncols and previous.printed.count < ncols:
@@ -124,6 +126,19 @@ def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
     return _Read(rows, header, last, stray)
 
 
+def _noise_before_rows(printed: PrintedRow, pending: Sequence[str], ncols: int) -> bool:
+    """A line of placeholders alone (a lone "/" or "—") between the header and the first row.
+
+    It holds no number and has no label: none of its own, and no ordinal marker in the text
+    before it that would start one. Taken as a row, its label would be the whole header, whose
+    column words (总计, 其他) would make it take a real row's place. A line with as many cells as
+    there are columns stays a row: a row whose label went missing.
+    """
+    if printed.count >= ncols or _MARKER.search("".join(pending)):
+        return False
+    return not any(_holds_digits(v) for v in printed.values)
+
+
 def find_anchor(lines: Sequence[Line], start: int, end: int, anchors: Iterable[str]) -> int | None:
     words = tuple(anchors)
     for index in range(start, end):
@@ -134,10 +149,11 @@ def find_anchor(lines: Sequence[Line], start: int, end: int, anchors: Iterable[s
 
 
 def _evidence(raw: RawRow) -> str:
-    """The row as printed: its label, then its cells (□ for a blank one)."""
+    """The row as printed: its label, then its cells (□ for a blank one); a digit run too long to
+    be a number is cut short, as it would fill every finding and notice that quotes the row."""
     cells = rstrip_blank(raw.printed.values) if raw.printed.explicit else raw.printed.values
     values = " ".join(collapse(v) or "□" for v in cells)
-    return f"{display(raw.label)} {values}".strip()
+    return shorten_digits(f"{display(raw.label)} {values}".strip())
 
 
 def _origin(line: Line) -> Origin:
@@ -214,7 +230,12 @@ def _table_row(
         placements=placements,
         origin=_origin(raw.printed.line),
         evidence=_evidence(raw),
+        numbers=sum(_holds_digits(v) for v in raw.printed.values),
     )
+
+
+def _holds_digits(field: str) -> bool:
+    return classify(field)[0] in (CellKind.NUMBER, CellKind.TOO_LONG)
 
 
 def _row_note(table: str, raw: RawRow, spec: RowSpec) -> list[LabelNote]:
@@ -314,7 +335,7 @@ def parse_table4(lines: Sequence[Line], start: int, end: int, section: int | Non
     raw = RawRow(merged, label="", context="")
     spec = RowSpec(TABLE4_ROW, "行政复议、行政诉讼情况", ())
     table.rows[TABLE4_ROW] = _table_row(raw, spec, TABLE4.columns, Layout.of([merged], ncols))
-    table.rows[TABLE4_ROW].evidence = " ".join(collapse(r.line.raw) for r in printed)
+    table.rows[TABLE4_ROW].evidence = shorten_digits(" ".join(collapse(r.line.raw) for r in printed))
     return table, last + 1
 
 

@@ -14,6 +14,7 @@ the values; interval bounds on what the remaining rows can add prune it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,8 +27,14 @@ INF = float("inf")
 TABLE3_COLUMN_KEYS = tuple(c.key for c in TABLE3_COLUMNS)
 TABLE4_COLUMN_KEYS = tuple(c.key for c in TABLE4.columns)
 Bounds = tuple[float, float]
-# Past this many search nodes a relation is left uncertain rather than declared failed.
-NODE_LIMIT = 20_000
+# Past this many combinations of placements (the product over the ambiguous rows a problem reads)
+# a relation is not searched: it fails only if interval bounds alone show it, else it is left
+# uncertain. Counted before searching: every row of Table 3 printed one cell short is 7^26
+# combinations. Seed 002's results column (four rows of six numbers) is 7^4 = 2,401.
+MAX_COMBINATIONS = 10_000
+# A backstop on search nodes. A search within MAX_COMBINATIONS visits at most twice as many nodes
+# (every ambiguous row has two placements or more), so this is never reached in practice.
+NODE_LIMIT = 2 * MAX_COMBINATIONS
 
 
 def bounds(cell: Cell | None) -> Bounds:
@@ -71,7 +78,10 @@ class _Problem:
         keys = {t.row for eq in equations for t in (*eq.stated, *eq.parts)}
         ambiguous = [table.rows[k] for k in keys if k in table.rows and not table.rows[k].placed]
         # rows holding positive counts constrain most: try them first
-        ambiguous.sort(key=lambda r: (-max((c.value or 0) for p in r.placements for c in p if c.is_number), r.key))
+        # (a row of placeholders only has no count: it sorts last)
+        ambiguous.sort(
+            key=lambda r: (-max(((c.value or 0) for p in r.placements for c in p if c.is_number), default=0), r.key)
+        )
         problem.variables = ambiguous
         index = {row.key: i for i, row in enumerate(ambiguous)}
         problem.const = [[0.0, 0.0, 0.0, 0.0] for _ in equations]
@@ -107,8 +117,13 @@ class _Problem:
                     below[2] + min(o[2] for o in options),
                     below[3] + max(o[3] for o in options),
                 ]
+        acc = [list(c) for c in self.const]
+        if _cannot_meet(acc, rest[0]):
+            return False  # the bounds alone rule out every combination: no search needed
+        if math.prod(len(options) for options in self.contrib) > MAX_COMBINATIONS:
+            return True  # too many combinations to search: uncertain, nothing is reported
         try:
-            return self._search(0, [list(c) for c in self.const], rest)
+            return self._search(0, acc, rest)
         except _TooHardError:
             return True
 
@@ -116,10 +131,8 @@ class _Problem:
         self.nodes += 1
         if self.nodes > NODE_LIMIT:
             raise _TooHardError
-        for e, (s_lo, s_hi, p_lo, p_hi) in enumerate(acc):
-            r = rest[k][e]
-            if s_lo + r[0] > p_hi + r[3] or p_lo + r[2] > s_hi + r[1]:
-                return False
+        if _cannot_meet(acc, rest[k]):
+            return False
         if k == len(self.variables):
             return True
         for option in self.contrib[k]:
@@ -131,6 +144,14 @@ class _Problem:
 
 class _TooHardError(Exception):
     pass
+
+
+def _cannot_meet(acc: list[list[float]], rest: list[list[float]]) -> bool:
+    """Does some equation fail whatever the rows still unchosen add (``rest``: their bounds)?"""
+    for (s_lo, s_hi, p_lo, p_hi), r in zip(acc, rest, strict=True):
+        if s_lo + r[0] > p_hi + r[3] or p_lo + r[2] > s_hi + r[1]:
+            return True
+    return False
 
 
 def _side(table: Table, terms: Sequence[Term], choice: dict[str, int]) -> _Side:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nianbao.model import Cell, CellKind, Finding, Location, Report, Table, TableRow
+from nianbao.normalize import MAX_DIGITS, shorten_digits
 from nianbao.rules.catalog import (
     TABLE_NAMES,
     TABLE_SECTION,
@@ -124,11 +125,12 @@ def _shape(name: str, row: TableRow) -> Iterator[Finding]:
     if row.printed == ncols:
         return
     more = "多出的数值" if row.printed > ncols else "缺少的数值"
-    consequence = (
-        "各种可能的排列结果相同。"
-        if row.placed
-        else "无法确定各数值对应的列，涉及这些数值的核对将按所有可能的排列进行。"
-    )
+    if row.unplaceable:
+        consequence = "可能的排列过多，无法确定各数值对应的列，该行各数值按未知处理，不参与核对。"
+    elif row.placed:
+        consequence = "各种可能的排列结果相同。"
+    else:
+        consequence = "无法确定各数值对应的列，涉及这些数值的核对将按所有可能的排列进行。"
     where = TABLE_SHORT[name] if name == "table4" else f"{TABLE_SHORT[name]}“{row.label}”行"
     yield finding(
         "ROW_SHAPE",
@@ -159,7 +161,7 @@ def _invalid(name: str, row: TableRow, columns: list[ColumnSpec | None], spec: F
                 where += f"“{column_name(name, row.columns[index], spec)}”列"
             yield finding(
                 "CELL_INVALID",
-                f"{where}的“{cell.raw}”{problem}。",
+                f"{where}的“{shorten_digits(cell.raw)}”{problem}。",
                 location=cell_location(name, row, row.columns[index] if row.placed else None),
                 evidence=row.evidence,
             )
@@ -168,6 +170,8 @@ def _invalid(name: str, row: TableRow, columns: list[ColumnSpec | None], spec: F
 def _problem(cell: Cell, kind: ValueKind) -> str | None:
     if cell.kind is CellKind.TEXT:
         return "不是数字"
+    if cell.kind is CellKind.TOO_LONG:
+        return f"位数过多（超过{MAX_DIGITS}位），不是有效的件数或金额，请核对原文"
     value = cell.value
     if value is None:
         return None
