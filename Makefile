@@ -2,17 +2,22 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The layer's lock (`make lock`): what the function runs, and so what the tests run.
+LOCK := shared/requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) 2>/dev/null | cksum | cut -d' ' -f1)
 # checkov and the SAM CLI pin older boto3 and cfn-lint than the project: their own venv
 TOOLS ?= .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-$(shell cat .ci/tools.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test unit lint typecheck template bench examples fixtures clean
+.PHONY: install lock demo test unit lint typecheck template bench examples fixtures clean
 
-$(STAMP): pyproject.toml
+# The project with its dev tools, held to the lock's versions: pip takes the lock's `name==version`
+# pins as constraints (hashes dropped: pip does not settle what a hash in a constraints file means).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*==[^ ;\\]*\).*/\1/p' $(LOCK) > $(VENV)/constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c $(VENV)/constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 $(TOOLS_STAMP): .ci/tools.txt
@@ -22,6 +27,19 @@ $(TOOLS_STAMP): .ci/tools.txt
 	rm -f $(TOOLS)/.installed-* && touch $@
 
 install: $(STAMP)
+
+## Regenerate the layer's lock from pyproject.toml (runtime dependencies and the aws extra): exact
+## versions with every file's hash, resolved for Lambda (CPython 3.12, manylinux_2_28 x86_64, wheels
+## only), with a pinned uv in a throwaway venv. It keeps the locked versions that still fit; to move
+## on: `make lock LOCK_FLAGS=--upgrade` (or `--upgrade-package NAME`). Then `make install` and `make test`.
+UV := uv==0.13.9
+LOCK_FLAGS ?=
+lock:
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp"; "$$tmp/bin/python" -m pip install --quiet '$(UV)'; \
+	"$$tmp/bin/uv" pip compile --quiet pyproject.toml --extra aws \
+		--python-version 3.12 --python-platform x86_64-manylinux_2_28 --no-build --generate-hashes \
+		--custom-compile-command 'make lock' $(LOCK_FLAGS) --output-file $(LOCK)
 
 ## The main job: the whole system on moto (no AWS account): the stack from template.yaml, the
 ## example reports uploaded, the real handler on the real queue messages, notices per office.
