@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 
-from nianbao.extract import ExtractError, Limits, extract, sniff
+from nianbao.extract import ExtractError, Limits, extract, size_text, sniff
 from nianbao.model import CheckResult, Report, Status
 from nianbao.parse import parse
 from nianbao.rules import run, status_of
@@ -31,10 +34,83 @@ def check_bytes(data: bytes, source: str, limits: Limits | None = None) -> Check
     return CheckResult(report=report, findings=findings, status=status_of(findings))
 
 
-def check_path(path: Path) -> CheckResult:
-    """Check a file on disk; a file that cannot be opened is an unreadable result."""
+# Why a path could not be opened, for officials; other errors keep the system's own words.
+_OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.ENAMETOOLONG: "文件名或路径过长，超出文件系统的限制",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ELOOP: "符号链接层数过多或成环",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EISDIR: "这是目录，不是文件",
+}
+NOT_A_FILE = "不是普通文件（管道、设备或套接字等），未打开读取"
+_CHUNK = 1 << 20
+
+
+def os_reason(error: OSError | ValueError) -> str:
+    """An error from the file system (or a name with a NUL byte) in words for officials."""
+    if isinstance(error, ValueError):
+        return "文件名含有空字符"
+    return _OS_REASONS.get(error.errno or 0, f"打不开文件（{error.strerror or error}）")
+
+
+def _too_large(limits: Limits, size: int | None = None) -> str:
+    of = f" {size_text(size)}" if size is not None else ""
+    return f"文件大小{of}，超过 {size_text(limits.max_bytes)} 的上限"
+
+
+def _read_regular(path: Path, most: int) -> bytes | None:
+    """At most ``most`` bytes of the regular file at ``path``; None when what was opened is not a
+    regular file (it was swapped since it was looked at). Opened non-blocking, so even a FIFO put
+    in its place cannot hang the open."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        return unreadable(str(path), f"打不开文件（{error.strerror or error}）")
-    return check_bytes(data, str(path))
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        chunks: list[bytes] = []
+        left = most
+        while left > 0:
+            chunk = os.read(descriptor, min(left, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _read(path: Path, limits: Limits) -> bytes | str:
+    """The bytes of the regular file at ``path``, or why they are not read."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return _OS_REASONS[errno.EISDIR]
+        if not stat.S_ISREG(info.st_mode):
+            return NOT_A_FILE
+        if info.st_size > limits.max_bytes:
+            return _too_large(limits, info.st_size)
+        data = _read_regular(path, limits.max_bytes + 1)
+    except (OSError, ValueError) as error:
+        return os_reason(error)
+    if data is None:
+        return NOT_A_FILE
+    return _too_large(limits) if len(data) > limits.max_bytes else data
+
+
+def check_path(path: Path, limits: Limits | None = None) -> CheckResult:
+    """Check a file on disk; a path that cannot or must not be read is an unreadable result.
+
+    The path is looked at before anything is opened: only a regular file is read (a FIFO, device
+    or socket could block or never end), and only when its size is within ``limits.max_bytes``; at
+    most that many bytes plus one are read, so a file that grows meanwhile is caught too. A name
+    too long for the file system, a missing file or a denied permission is a reason, never a
+    traceback.
+    """
+    limits = limits or Limits.from_env()
+    data = _read(path, limits)
+    if isinstance(data, str):
+        return unreadable(str(path), data)
+    return check_bytes(data, str(path), limits)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import stat
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -21,11 +22,12 @@ from rich.panel import Panel
 from rich.progress import track
 from rich.text import Text
 
-from nianbao.check import check_path, unreadable
+from nianbao.check import check_path, os_reason, unreadable
 from nianbao.contract import to_csv, to_json, visible
 from nianbao.describe import location_text
 from nianbao.model import CheckResult, Severity, Status
 from nianbao.rules.catalog import CODES
+from nianbao.sanitize import clean_text, escape_name
 from nianbao.spec import SECTIONS
 
 if TYPE_CHECKING:
@@ -58,19 +60,45 @@ _STATUS_STYLE = {
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def _is(path: Path, kind: int) -> bool:
+    """Whether ``path`` is a directory (``stat.S_IFDIR``) or regular file (``S_IFREG``); False when
+    it cannot be looked at (Path.is_dir raises on a name too long for the file system)."""
+    try:
+        return stat.S_IFMT(path.stat().st_mode) == kind
+    except (OSError, ValueError):
+        return False
+
+
 def expand(paths: list[Path]) -> Iterator[Path]:
-    """Files as given, and the report files inside directories (sorted, hidden ones skipped)."""
+    """Files as given, and the report files inside directories (sorted, hidden ones skipped; only
+    regular files: a FIFO or device named like a report is not picked up)."""
     for path in paths:
-        if path.is_dir():
+        if _is(path, stat.S_IFDIR):
             yield from sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in REPORT_SUFFIXES
+                if p.suffix.lower() in REPORT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and _is(p, stat.S_IFREG)
             )
         else:
             yield path
+
+
+def _jobs(path: Path) -> list[Path | CheckResult]:
+    """What one PATH argument stands for: itself (check_path says why a FIFO, a device or a socket
+    is not read), the report files of a directory, or an unreadable result saying why not."""
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except (OSError, ValueError) as error:
+        return [unreadable(str(path), os_reason(error))]
+    if not is_dir:
+        return [path]
+    try:
+        found: list[Path | CheckResult] = list(expand([path]))
+    except OSError as error:
+        return [unreadable(str(path), os_reason(error))]
+    return found or [unreadable(str(path), "目录中没有可检查的报告文件（PDF、Word、网页、文本）")]
 
 
 def exit_code(results: list[CheckResult]) -> int:
@@ -81,19 +109,25 @@ def exit_code(results: list[CheckResult]) -> int:
     return 1 if Status.FAIL in statuses else 0
 
 
+# What the text view shows of a report's own text (characters); JSON and CSV carry it whole.
+_SHOWN = {"agency": 100, "title": 300, "date": 40, "source": 500, "message": 1000, "evidence": 500, "where": 200}
+
+
 def _render(console: Console, result: CheckResult, min_severity: Severity) -> None:
+    """One report as a panel. Text from the report or the file name is cleaned first: no terminal
+    escape sequence, control or bidi character reaches the screen (rich passes ESC through)."""
     report = result.report
     heading = Text()
-    heading.append(report.agency or "（未识别机关）", style="bold")
+    heading.append(clean_text(report.agency, _SHOWN["agency"]) or "（未识别机关）", style="bold")
     heading.append(f" · {report.year}年度" if report.year else " · 年度未知")
     heading.append(f" · {report.format.value}版格式" if report.format.value != "unknown" else " · 格式未知")
     heading.append("  ")
     heading.append(result.status.zh, style=_STATUS_STYLE[result.status])
-    lines = [Text(f"文件：{report.source}")]
-    if report.title:
-        lines.append(Text(f"标题：{report.title}"))
-    if report.published_text:
-        lines.append(Text(f"发布日期：{report.published_text}"))
+    lines = [Text(f"文件：{escape_name(report.source, _SHOWN['source'])}")]
+    if title := clean_text(report.title, _SHOWN["title"]):
+        lines.append(Text(f"标题：{title}"))
+    if published := clean_text(report.published_text, _SHOWN["date"]):
+        lines.append(Text(f"发布日期：{published}"))
     if report.looks_like_report:
         marks = Text("章节：")
         for spec in SECTIONS:
@@ -108,10 +142,10 @@ def _render(console: Console, result: CheckResult, min_severity: Severity) -> No
         item = Text("\n")
         item.append(f"{f.severity.zh} ", style=_SEVERITY_STYLE[f.severity])
         item.append(f.code, style="bold")
-        item.append(f"  {location_text(f.location)}\n", style="dim")
-        item.append(f"  {f.message}")
-        if f.evidence:
-            item.append(f"\n  原文：{f.evidence}", style="dim")
+        item.append(f"  {clean_text(location_text(f.location), _SHOWN['where'])}\n", style="dim")
+        item.append(f"  {clean_text(f.message, _SHOWN['message'])}")
+        if evidence := clean_text(f.evidence, _SHOWN["evidence"]):
+            item.append(f"\n  原文：{evidence}", style="dim")
         lines.append(item)
     console.print(Panel(Group(*lines), title=heading, title_align="left", border_style=_STATUS_STYLE[result.status]))
 
@@ -137,14 +171,8 @@ def check(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="总以 0 退出（用于演示）")] = False,
 ) -> None:
     """检查年度报告。退出码：0 无错误；1 有报告存在错误；2 有文件无法读取。"""
-    # Inputs are checked in the order given; a path that names nothing is an unreadable result.
-    jobs: list[Path | CheckResult] = []
-    for path in paths:
-        if not path.exists():
-            jobs.append(unreadable(str(path), "文件或目录不存在"))
-            continue
-        found = list(expand([path]))
-        jobs.extend(found or [unreadable(str(path), "目录中没有可检查的报告文件（PDF、Word、网页、文本）")])
+    # Inputs are checked in the order given; a path that cannot be read is an unreadable result.
+    jobs = [job for path in paths for job in _jobs(path)]
     err = Console(stderr=True)
     show_progress = progress if progress is not None else (len(jobs) >= PROGRESS_FROM and err.is_terminal)
     iterator = track(jobs, description="检查中…", console=err, transient=True) if show_progress else jobs

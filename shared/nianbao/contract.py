@@ -3,6 +3,10 @@
 ``{"reports": [{"source", "agency", "year", "format", "status", "sections": {"1".."6": bool},
 "tables": {"table2": {row: [values]}, "table3": {row: [7 values]}, "table4": [15 values]},
 "findings": [...]}]}``. A value is a number, or null when blank, a placeholder or unplaceable.
+
+Both outputs are safe to print to a terminal and to open in a spreadsheet: JSON keeps every
+string exactly but writes control and format characters as ``\\uXXXX`` escapes; CSV cells are one
+line of clean text and never start a formula (see ``to_csv``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from nianbao.model import CheckResult, Finding, Severity, Table
+from nianbao.sanitize import clean_text, escape_name, unsafe_characters
 from nianbao.spec import TABLE4, TABLE4_ROW
 
 CONTRACT_VERSION = 1
@@ -67,9 +72,28 @@ def report_dict(result: CheckResult, min_severity: Severity = Severity.INFO) -> 
     }
 
 
+# C0 controls: json.dumps escapes them inside strings, so a raw one is the indentation's line break.
+_JSON_SYNTAX = frozenset(chr(c) for c in range(0x20))
+
+
 def to_json(results: Iterable[CheckResult], min_severity: Severity = Severity.INFO) -> str:
+    """The contract as JSON text, Chinese kept as is. json escapes C0 controls itself; the other
+    control and format characters (DEL, C1 controls such as the 8-bit CSI, bidi overrides, U+2028,
+    lone surrogates of undecodable file names) are written as \\uXXXX escapes too, so the text is
+    safe on a terminal and parses back to exactly the same strings."""
     payload = {"version": CONTRACT_VERSION, "reports": [report_dict(r, min_severity) for r in results]}
-    return json.dumps(payload, ensure_ascii=False, indent=2)
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    for char in set(unsafe_characters(text)) - _JSON_SYNTAX:  # JSON's own syntax is ASCII
+        text = text.replace(char, _json_escape(char))
+    return text
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 CSV_COLUMNS = (
@@ -93,8 +117,24 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMERIC = frozenset({"year", "section", "line", "page", "expected", "actual"})
+
+
+def csv_cell(column: str, value: Any) -> Any:
+    """A CSV cell: numbers as numbers (a negative count stays ``-3``: a number, never a formula);
+    text as one line of clean text (file names with their control characters shown as escapes),
+    prefixed with a single quote when it would start a formula."""
+    if value is None or (column in _NUMERIC and isinstance(value, int | float)):
+        return value
+    text = escape_name(str(value)) if column == "source" else clean_text(str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(results: Iterable[CheckResult], min_severity: Severity = Severity.INFO) -> str:
-    """One row per finding; a report without (visible) findings still gets one row."""
+    """One row per finding; a report without (visible) findings still gets one row. Every cell goes
+    through ``csv_cell``."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -108,10 +148,9 @@ def to_csv(results: Iterable[CheckResult], min_severity: Severity = Severity.INF
             "status": result.status.value,
         }
         findings = visible(result.findings, min_severity)
-        if not findings:
-            writer.writerow(base)
+        rows: list[dict[str, Any]] = [base] if not findings else []
         for f in findings:
-            writer.writerow(
+            rows.append(
                 base
                 | f.location.model_dump()
                 | {
@@ -123,4 +162,6 @@ def to_csv(results: Iterable[CheckResult], min_severity: Severity = Severity.INF
                     "evidence": f.evidence,
                 }
             )
+        for row in rows:
+            writer.writerow({column: csv_cell(column, value) for column, value in row.items()})
     return out.getvalue()
