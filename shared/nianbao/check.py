@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import stat
 from pathlib import Path
 
 from nianbao.extract import ExtractError, Limits, extract, size_text, sniff
+from nianbao.isolate import ChildError, Sandbox, SandboxUnavailableError, check_isolated
 from nianbao.model import CheckResult, Report, Status
 from nianbao.parse import parse
 from nianbao.rules import run, status_of
 from nianbao.rules.catalog import finding
+
+log = logging.getLogger(__name__)
+# A defect of ours met while checking a file offline (the pipeline records it as CHECK_FAILED).
+CHECK_DEFECT = "核查程序在检查该文件时出错（程序缺陷，非文件问题），错误详情已输出；请将该文件反馈给开发者"
 
 
 def unreadable(source: str, reason: str, code: str = "INPUT_UNREADABLE", file_type: str = "unknown") -> CheckResult:
@@ -100,17 +106,27 @@ def _read(path: Path, limits: Limits) -> bytes | str:
     return _too_large(limits) if len(data) > limits.max_bytes else data
 
 
-def check_path(path: Path, limits: Limits | None = None) -> CheckResult:
+def check_path(path: Path, limits: Limits | None = None, sandbox: Sandbox | None = None) -> CheckResult:
     """Check a file on disk; a path that cannot or must not be read is an unreadable result.
 
     The path is looked at before anything is opened: only a regular file is read (a FIFO, device
     or socket could block or never end), and only when its size is within ``limits.max_bytes``; at
     most that many bytes plus one are read, so a file that grows meanwhile is caught too. A name
     too long for the file system, a missing file or a denied permission is a reason, never a
-    traceback.
+    traceback. With a ``sandbox`` the check runs in a child process within its limits, as in the
+    pipeline: a file that exhausts them is an unreadable result saying which.
     """
     limits = limits or Limits.from_env()
     data = _read(path, limits)
     if isinstance(data, str):
         return unreadable(str(path), data)
-    return check_bytes(data, str(path), limits)
+    if sandbox is None or not hasattr(os, "fork"):
+        return check_bytes(data, str(path), limits)
+    try:
+        return check_isolated(data, str(path), limits, sandbox).value
+    except SandboxUnavailableError:
+        log.warning("no child process for %s; checking it in this one", path)
+        return check_bytes(data, str(path), limits)
+    except ChildError:
+        log.exception("checking %s failed", path)
+        return unreadable(str(path), CHECK_DEFECT)

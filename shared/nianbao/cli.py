@@ -1,7 +1,8 @@
 """The command line, in Chinese for the officials who use it.
 
 ``nianbao check PATH...`` checks reports offline; ``nianbao demo`` runs the whole system on moto;
-``nianbao subscribe`` subscribes an office's email address to the notices of its area.
+``nianbao subscribe`` subscribes an office's email address to the notices of its area;
+``nianbao redrive`` moves dead-lettered notifications back to the queue once their cause is fixed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from rich.text import Text
 from nianbao.check import check_path, os_reason, unreadable
 from nianbao.contract import to_csv, to_json, visible
 from nianbao.describe import location_text
+from nianbao.extract.limits import Limits
+from nianbao.isolate import Sandbox
 from nianbao.model import CheckResult, Severity, Status
 from nianbao.rules.catalog import CODES
 from nianbao.sanitize import clean_text, escape_name
@@ -176,7 +179,10 @@ def check(
     err = Console(stderr=True)
     show_progress = progress if progress is not None else (len(jobs) >= PROGRESS_FROM and err.is_terminal)
     iterator = track(jobs, description="检查中…", console=err, transient=True) if show_progress else jobs
-    results = [job if isinstance(job, CheckResult) else check_path(job) for job in iterator]
+    # each file in a child process with memory, CPU and wall-clock limits, as in the pipeline
+    limits = Limits.from_env()
+    sandbox = Sandbox.from_env(limits.max_seconds)
+    results = [job if isinstance(job, CheckResult) else check_path(job, limits, sandbox) for job in iterator]
 
     if output is OutputFormat.JSON:
         sys.stdout.write(to_json(results, min_severity) + "\n")
@@ -285,6 +291,25 @@ def subscribe(
     scope = f"区划代码以 {prefix} 开头" if prefix else "所有区划"
     typer.echo(f"已为 {email} 订阅{scope}的核查通知：{arn}")
     typer.echo("请在该邮箱中点击 AWS 发来的确认链接，确认后才开始接收通知。")
+
+
+@app.command()
+def redrive(
+    dead_letter_queue_url: Annotated[
+        str, typer.Option("--dead-letter-queue-url", help="死信队列的 URL（部署输出 ReportsDeadLetterQueueUrl）")
+    ],
+    queue_url: Annotated[str, typer.Option("--queue-url", help="处理队列的 URL（部署输出 ReportsQueueUrl）")],
+    most: Annotated[int | None, typer.Option("--most", min=1, help="最多移回多少条（默认全部）")] = None,
+) -> None:
+    """故障修复后，把死信队列中的上传通知移回处理队列，重新核查（使用当前 AWS 凭证）。"""
+    from nianbao import aws  # noqa: PLC0415 - only this command and subscribe talk to AWS
+    from nianbao.redrive import redrive as move  # noqa: PLC0415
+
+    result = move(aws.client("sqs"), dead_letter_queue_url, queue_url, most=most)
+    typer.echo(f"已将 {result.moved} 条通知移回处理队列。")
+    if result.failed:
+        typer.echo(f"另有 {result.failed} 条未能发送到处理队列，仍留在死信队列中。", err=True)
+        raise typer.Exit(1)
 
 
 @app.callback()

@@ -1,4 +1,4 @@
-"""The Lambda's configuration: read once from the environment, validated, no silent defaults
+"""The functions' configuration: read once from the environment, validated, no silent defaults
 for resource names."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from nianbao.extract.limits import Limits
+from nianbao.isolate import Sandbox
 
 
 class ConfigError(RuntimeError):
@@ -16,22 +17,33 @@ class ConfigError(RuntimeError):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     findings_table: str = Field(min_length=1)
     notices_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
     limits: Limits = Field(default_factory=Limits.from_env)
-    # How long a delivery's claim on a notice holds: less than the queue's visibility timeout
-    # minus the function's timeout (1805 - 300 s), so that the redelivery of a crashed attempt
-    # finds the claim expired.
-    notice_lease_seconds: int = 600
-    # Beyond the extraction limit, what one object may take: download, store, publish.
-    overhead_seconds: float = 20.0
+    # The function's memory (Lambda sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE): what a check's child
+    # process may use is derived from it.
+    memory_mb: int | None = 1024
+    # How long a claim on a notice holds. Longer than the queue's visibility timeout (template.yaml;
+    # tests/integration/test_template.py checks it), so that a redelivered message never takes a
+    # notice over from a delivery that may still be publishing it; a claim left by a delivery that
+    # died is taken by the sweeper once it runs out.
+    notice_lease_seconds: int = Field(default=2400, gt=0)
+    # How long a stored notice may stay pending before the sweeper sends it (its delivery crashed
+    # between storing and publishing, or publishing failed).
+    notice_grace_seconds: int = Field(default=300, ge=0)
+    # Beyond the check's own wall-clock limit, what one object may take: download, store, publish.
+    overhead_seconds: float = 15.0
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return Sandbox(memory_mb=self.memory_mb, seconds=self.limits.max_seconds)
 
     @property
     def seconds_per_object(self) -> float:
         """The time to keep in hand before starting an object."""
-        return self.limits.max_seconds + self.overhead_seconds
+        return self.sandbox.wall_seconds + self.overhead_seconds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -39,4 +51,13 @@ class Settings(BaseModel):
         missing = [name for name in ("FINDINGS_TABLE", "NOTICES_TOPIC_ARN") if not env.get(name)]
         if missing:
             raise ConfigError(f"missing environment variables: {', '.join(missing)}")
-        return cls(findings_table=env["FINDINGS_TABLE"], notices_topic_arn=env["NOTICES_TOPIC_ARN"])
+        optional = {
+            "memory_mb": env.get("NIANBAO_MAX_MEMORY_MB") or env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+            "notice_lease_seconds": env.get("NIANBAO_NOTICE_LEASE_SECONDS"),
+            "notice_grace_seconds": env.get("NIANBAO_NOTICE_GRACE_SECONDS"),
+        }
+        return cls(
+            findings_table=env["FINDINGS_TABLE"],
+            notices_topic_arn=env["NOTICES_TOPIC_ARN"],
+            **{name: int(value) for name, value in optional.items() if value},
+        )

@@ -21,12 +21,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from nianbao.describe import location_text
+from nianbao.events import UNKNOWN_DIVISION
 from nianbao.model import Finding, Severity
 from nianbao.rules.catalog import CODES, fmt_number
 from nianbao.sanitize import ELLIPSIS, clean_text, escape_name, printable_text
 from nianbao.store import StoredReport
-
-UNKNOWN_DIVISION = "000000"  # the division of a key outside reports/<division>/<year>/
 
 SUBJECT_LIMIT = 100  # SNS: a subject is shorter than 100 characters
 _SUBJECT_PREFIX = "【年报核查】"

@@ -5,16 +5,25 @@ the queue, so S3's own notifications, SQS's receive counts and redrive are all r
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
+import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 from aws_lambda_powertools import Metrics
 from botocore.awsrequest import AWSResponse
+from typer.testing import CliRunner
 
-from nianbao import aws
+from nianbao import aws, pipeline
+from nianbao.check import check_bytes
+from nianbao.cli import app
 from nianbao.config import ConfigError
 from nianbao.local.stack import EventSourceMapping, LambdaContext, LocalStack, drain, load_handler
 from nianbao.model import Status
@@ -40,6 +49,27 @@ def _fresh_metrics() -> Iterator[None]:
 @pytest.fixture
 def esm(stack: LocalStack) -> EventSourceMapping:
     return EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=stack.timeout_seconds)
+
+
+def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, float]:
+    """The metrics the handler flushed (CloudWatch EMF lines on stdout), summed by name."""
+    return emitted_in(capsys.readouterr().out)
+
+
+def emitted_in(out: str) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for line in out.splitlines():
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            assert directive["Namespace"] == "Nianbao"
+            for metric in directive["Metrics"]:
+                values = document[metric["Name"]]
+                totals[metric["Name"]] = totals.get(metric["Name"], 0) + sum(
+                    values if isinstance(values, list) else [values]
+                )
+    return totals
 
 
 def upload(stack: LocalStack, path: Path, key: str | None = None, body: bytes | None = None) -> str:
@@ -113,16 +143,53 @@ def test_a_corrupt_object_is_an_unreadable_result_and_a_notice_not_a_dead_letter
     assert not drain(aws.client, stack.dead_letter_url)
 
 
-def test_a_batch_never_starts_an_object_it_has_no_time_left_to_finish(stack):
-    # a 30 s invocation may need 80 s per object (NIANBAO_MAX_SECONDS 60 + 20): it checks the
-    # first of the batch, hands the second back to the queue, and a later invocation checks it
+def test_a_batch_never_starts_an_object_it_has_no_time_left_to_finish(stack, capsys):
+    # Given a 30 s invocation, where an object may need 65 s (NIANBAO_MAX_SECONDS 45 + 5 + 15)
     short = EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=30)
     upload(stack, FAILING)
     upload(stack, CLEAN)
-    deliveries = short.run()
-    assert sum(len(d.failed) for d in deliveries) >= 1
+    # When the batch of both arrives
+    first = short.poll()
+    # Then the first is checked and the second goes back as a fresh copy: nothing fails, nothing
+    # waits out a visibility timeout or spends a receive
+    assert first is not None
+    assert not first.failed
+    assert [r.status for r in stored()] == [Status.FAIL]
+    assert emitted(capsys)["RecordsRequeued"] == 1
+    copy = aws.client("sqs").receive_message(QueueUrl=stack.queue_url, AttributeNames=["All"])["Messages"]
+    [requeued] = [m for m in copy if "ObjectCreated" in m["Body"]]
+    assert requeued["Attributes"]["ApproximateReceiveCount"] == "1"
+    sqs = aws.client("sqs")
+    sqs.change_message_visibility(
+        QueueUrl=stack.queue_url, ReceiptHandle=requeued["ReceiptHandle"], VisibilityTimeout=0
+    )
+    short.run()
     assert {r.status for r in stored()} == {Status.FAIL, Status.PASS}
     assert not drain(aws.client, stack.dead_letter_url)
+
+
+def test_a_record_that_cannot_be_requeued_is_made_visible_at_once_and_failed(stack, monkeypatch):
+    short = EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=30)
+    sqs = aws.client("sqs")
+
+    def refused(**_: Any) -> None:
+        raise sqs.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "SendMessage")
+
+    monkeypatch.setattr(sqs, "send_message", refused)
+    resets: list[int] = []
+    real_reset = sqs.change_message_visibility
+
+    def reset(**kwargs: Any) -> Any:
+        resets.append(kwargs["VisibilityTimeout"])
+        return real_reset(**kwargs)
+
+    monkeypatch.setattr(sqs, "change_message_visibility", reset)
+    upload(stack, FAILING)
+    upload(stack, CLEAN)
+    first = short.poll()
+    assert first is not None
+    assert len(first.failed) == 1
+    assert resets[0] == 0  # by the handler itself, not left to the visibility timeout
 
 
 def test_an_object_deleted_before_it_is_read_is_stored_as_unreadable(stack, esm):
@@ -188,12 +255,37 @@ def test_a_dynamodb_throttle_is_retried_and_then_succeeds(stack, esm):
     assert len(stored()) == 1
 
 
+def test_a_transaction_that_loses_a_race_is_tried_again_in_process(stack, esm):
+    # above the SDK's retries, which do not retry a cancelled transaction: the store does
+    client = aws.client("dynamodb")
+    calls: list[int] = []
+
+    def conflict(**_: Any) -> Any:
+        if calls:
+            return None
+        calls.append(1)
+        reasons = [{"Code": "TransactionConflict", "Message": "another write"}]
+        error = {"Code": "TransactionCanceledException", "Message": "cancelled"}
+        body = {"Error": error, "CancellationReasons": reasons, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return _dynamo_error(error["Code"]), body
+
+    client.meta.events.register_first("before-call.dynamodb.TransactWriteItems", conflict)
+    upload(stack, FAILING)
+    deliveries = esm.run()
+    assert calls == [1]
+    assert all(not d.failed for d in deliveries)
+    assert len(stored()) == 1
+
+
 def test_a_batch_with_one_failing_record_retries_only_that_record(stack, esm):
-    def second(kwargs: dict[str, Any]) -> bool:
-        return b"second.txt" in kwargs["params"]["body"]
+    reads: list[int] = []
+
+    def second(_: dict[str, Any]) -> bool:
+        reads.append(1)
+        return len(reads) == 2  # the batch's objects are read in order: the second is second.txt
 
     # above the SDK's retries (as when they are exhausted): the record fails, SQS redelivers it
-    calls = inject("before-call.dynamodb.TransactWriteItems", times=1, when=second)
+    calls = inject("before-call.dynamodb.GetItem", times=1, when=second)
     for name in ("first.txt", "second.txt", "third.txt"):
         upload(stack, FAILING, f"reports/630122/2023/{name}")
     first = esm.poll()
@@ -218,7 +310,28 @@ def test_a_notification_that_keeps_failing_ends_in_the_dead_letter_queue(stack, 
     assert "ObjectCreated" in dead[0]["Body"]
 
 
-def test_a_notice_that_fails_to_send_is_sent_once_by_the_retry(stack, esm, monkeypatch):
+def test_after_the_fix_nianbao_redrive_moves_dead_letters_back_and_they_are_checked(stack, esm):
+    # Given a notification dead-lettered while DynamoDB kept failing
+    failing = inject("before-call.dynamodb.GetItem", times=5)
+    upload(stack, FAILING)
+    esm.run(most=20)
+    assert len(failing) == 5
+    assert stored() == []
+    # When the operator moves it back (the cause is gone: the injection is used up)
+    result = CliRunner().invoke(
+        app, ["redrive", "--dead-letter-queue-url", stack.dead_letter_url, "--queue-url", stack.queue_url]
+    )
+    # Then it is checked, stored and noticed like any upload, and the dead-letter queue is empty
+    assert result.exit_code == 0, result.output
+    assert "已将 1 条通知移回处理队列" in result.output
+    esm.run()
+    [report] = stored()
+    assert report.status is Status.FAIL
+    assert len(notices(stack)["湟中区政务公开办"]) == 1
+    assert drain(aws.client, stack.dead_letter_url) == []
+
+
+def test_a_notice_that_fails_to_send_is_sent_once_by_the_sweeper(stack, esm, monkeypatch):
     sns = aws.client("sns")
     real = sns.publish
     attempts: list[int] = []
@@ -232,7 +345,16 @@ def test_a_notice_that_fails_to_send_is_sent_once_by_the_retry(stack, esm, monke
     monkeypatch.setattr(sns, "publish", flaky)
     upload(stack, FAILING)
     deliveries = esm.run()
-    assert [len(d.failed) for d in deliveries if d.failed] == [1]
+    # the result is stored and the record done: the notice waits in the outbox, due at once
+    assert all(not d.failed for d in deliveries)
+    [report] = stored()
+    assert report.notice is NoticeState.PENDING
+    assert notices(stack)["湟中区政务公开办"] == []
+    sweeper = load_handler(function="sweep_notices")
+    assert sweeper({}, LambdaContext(function_name="SweepNoticesFunction")) == {
+        "due": 1, "sent": 1, "deferred": 0, "failed": 0,
+    }  # fmt: skip
+    assert sweeper({}, LambdaContext(function_name="SweepNoticesFunction"))["due"] == 0
     assert len(attempts) == 2
     [report] = stored()
     assert report.notice is NoticeState.SENT
@@ -269,3 +391,158 @@ def test_a_function_deployed_without_its_settings_fails_at_init_not_per_message(
     monkeypatch.setenv("NOTICES_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:notices")
     with pytest.raises(ConfigError, match="FINDINGS_TABLE"):
         load_handler()
+
+
+# --- poison files, logs and metrics --------------------------------------------------------------
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """The handler's JSON log lines at INFO, as they would reach CloudWatch: written by the
+    Powertools formatter (with the keys the handler appends) into a buffer of this test's own."""
+    logger = logging.getLogger("nianbao")
+    formatter = next(h.formatter for h in logger.handlers if isinstance(h, logging.StreamHandler))
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(formatter)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield buffer
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def poisoned(data: bytes, source: str, limits: Any) -> Any:
+    """The real checker, except for files named to kill it: each the way a hostile file does."""
+    if "oom" in source:
+        grown = []
+        while True:
+            grown.append(bytearray(32 * 1024 * 1024))
+    if "segv" in source:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if "hang" in source:
+        time.sleep(60)
+    return check_bytes(data, source, limits)
+
+
+def test_poison_files_are_stored_as_unreadable_and_the_rest_of_their_batch_is_unaffected(
+    stack, monkeypatch, capsys, json_logs
+):
+    # Given a batch where three files kill their check (memory, a crash, a hang) among healthy ones
+    monkeypatch.setattr(pipeline, "check_bytes", poisoned)
+    monkeypatch.setenv("NIANBAO_MAX_SECONDS", "2")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+    services_from_env.cache_clear()
+    esm = EventSourceMapping(aws.client, stack.queue_url, load_handler(), timeout_seconds=stack.timeout_seconds)
+    names = ["ok-1.txt", "oom.txt", "ok-2.txt", "segv.txt", "hang.txt"]
+    for name in names:
+        upload(stack, FAILING, f"reports/630122/2023/{name}")
+    # When the batch is delivered
+    deliveries = esm.run()
+    # Then nothing fails or is dead-lettered, every file is stored, the poison ones as unreadable
+    # with the reason, and each office hears of each file once
+    assert all(not d.failed for d in deliveries)
+    assert not drain(aws.client, stack.dead_letter_url)
+    by_name = {r.key.rsplit("/", 1)[-1]: r for r in stored()}
+    assert sorted(by_name) == sorted(names)
+    assert {n: r.status for n, r in by_name.items()} == {
+        "ok-1.txt": Status.FAIL, "ok-2.txt": Status.FAIL,
+        "oom.txt": Status.UNREADABLE, "segv.txt": Status.UNREADABLE, "hang.txt": Status.UNREADABLE,
+    }  # fmt: skip
+    reasons = {
+        n: services_from_env().store.findings(by_name[n].report_id)[0].message
+        for n in ("oom.txt", "segv.txt", "hang.txt")
+    }
+    assert "内存" in reasons["oom.txt"]
+    assert "异常终止（SIGSEGV）" in reasons["segv.txt"]
+    assert "超时（超过 2 秒）" in reasons["hang.txt"]
+    assert len(notices(stack)["湟中区政务公开办"]) == 5
+    # the log line of each check says how much its child took, under the function's memory
+    checked = [json.loads(line) for line in json_logs.getvalue().splitlines() if '"report checked"' in line]
+    assert len(checked) == 5
+    assert all(line["peak_rss_mb"] < 1024 for line in checked)
+
+
+def test_a_defect_is_one_json_log_line_with_the_object_and_a_metric_for_the_alarm(
+    stack, esm, monkeypatch, capsys, json_logs
+):
+    def broken(*_: object, **__: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(pipeline, "check_bytes", broken)
+    key = upload(stack, FAILING)
+    esm.run()
+    errors = [json.loads(line) for line in json_logs.getvalue().splitlines() if '"level":"ERROR"' in line]
+    [error] = errors
+    [report] = stored()
+    assert (error["bucket"], error["key"], error["report_id"]) == (stack.bucket, key, report.report_id)
+    assert error["version"] == report.version_id or error["version"] == (report.etag or "").strip('"')
+    assert error["check_failed"] is True
+    assert "ZeroDivisionError: a bug" in error["message"] + error.get("exception", "")
+    metrics = emitted(capsys)
+    assert metrics["ChecksFailed"] == 1
+    assert metrics["ReportsUnreadable"] == 1
+    assert "NoticesSent" not in metrics  # our defect: no notice to the office
+
+
+def test_each_outcome_is_counted_once_per_object(stack, esm, capsys):
+    upload(stack, FAILING)
+    upload(stack, CLEAN)
+    esm.run()
+    counted = emitted(capsys)
+    assert counted["ReportsFail"] == 1
+    assert counted["ReportsPass"] == 1
+    assert counted["NoticesSent"] == 1
+    assert counted["NotificationsReceived"] == 3  # S3's test event, then the two uploads
+    assert "ChecksFailed" not in counted
+
+
+# --- the events moto does not send ---------------------------------------------------------------
+
+
+def aws_event(bucket: str, key: str, put: dict[str, Any], sequencer: str) -> dict[str, Any]:
+    """The SQS message of an S3 notification as AWS sends it for a versioned bucket: version id,
+    sequencer and the uploader's principal, which moto's events leave out."""
+    record = json.loads((EVENTS / "s3-put.json").read_text(encoding="utf-8"))["Records"][0]
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["object"] = {
+        "key": quote_plus(key, safe="/"),
+        "size": 1,
+        "eTag": put["ETag"].strip('"'),
+        "versionId": put["VersionId"],
+        "sequencer": sequencer,
+    }
+    body = json.dumps({"Records": [record]})
+    return {"Records": [{
+        "messageId": f"m-{sequencer}", "receiptHandle": "r", "body": body, "attributes": {},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:nianbao-ReportsQueue", "awsRegion": "us-east-1",
+    }]}  # fmt: skip
+
+
+def test_the_version_an_event_names_is_the_one_checked_not_the_latest(stack):
+    # Given two versions of one key: a failing draft, then its corrected replacement
+    s3 = aws.client("s3")
+    key = "reports/630122/2023/湟中区 年报.txt"
+    draft = s3.put_object(Bucket=stack.bucket, Key=key, Body=FAILING.read_bytes())
+    fixed = s3.put_object(Bucket=stack.bucket, Key=key, Body=CLEAN.read_bytes())
+    handler = load_handler()
+    # When the draft's event arrives late, after the replacement exists
+    assert handler(aws_event(stack.bucket, key, draft, "0065A1B2C3D4E5F601"), LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    assert handler(aws_event(stack.bucket, key, fixed, "0065A1B2C3D4E5F602"), LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    # Then each version is checked as it was uploaded and recorded with its event's identity
+    by_version = {r.version_id: r for r in stored()}
+    assert set(by_version) == {draft["VersionId"], fixed["VersionId"]}
+    assert by_version[draft["VersionId"]].status is Status.FAIL
+    assert by_version[fixed["VersionId"]].status is Status.PASS
+    assert by_version[draft["VersionId"]].sequencer == "0065A1B2C3D4E5F601"
+    assert by_version[draft["VersionId"]].uploader == "AWS:AIDAEXAMPLE"
+    assert by_version[draft["VersionId"]].event_time == "2024-01-25T02:14:36.218Z"
+    # and the same event again writes nothing
+    handler(aws_event(stack.bucket, key, draft, "0065A1B2C3D4E5F601"), LambdaContext())
+    assert len(stored()) == 2

@@ -10,7 +10,15 @@ import pytest
 from nianbao import aws
 from nianbao.local.stack import LocalStack
 from nianbao.model import Finding, Location, Severity, Status
-from nianbao.store import MAX_FINDING_ITEMS, FindingsStore, NoticeState, StoredReport, report_item, to_dynamo
+from nianbao.store import (
+    MAX_FINDING_ITEMS,
+    FindingsStore,
+    NoticeState,
+    StoredReport,
+    report_item,
+    stamp,
+    to_dynamo,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -89,19 +97,75 @@ def test_a_flood_of_findings_is_stored_as_whole_findings_within_the_item_limit(s
     assert stored.finding_count == 3000
 
 
+NOW = datetime(2024, 1, 20, 8, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
 def test_a_notice_is_claimed_once_released_on_failure_and_taken_over_when_stale(store):
-    store.save(record(), [finding()])
-    now = datetime(2024, 1, 20, 8, 0, tzinfo=UTC)
-    assert store.claim_notice("r1", now, lease_seconds=600)
-    assert not store.claim_notice("r1", now + timedelta(seconds=10), lease_seconds=600)
-    store.release_notice("r1")
-    assert store.claim_notice("r1", now + timedelta(seconds=20), lease_seconds=600)
-    assert store.claim_notice("r1", now + timedelta(seconds=700), lease_seconds=600)  # the claimer died
-    store.notice_sent("r1", "msg-1")
+    store.save(record(notice_due_at=stamp(at(300))), [finding()])
+    first = store.claim_notice("r1", NOW, lease_seconds=600)
+    assert first is not None
+    assert first.attempts == 1
+    assert store.claim_notice("r1", at(10), lease_seconds=600) is None  # held
+    store.release_notice("r1", first.token, at(15))
+    second = store.claim_notice("r1", at(20), lease_seconds=600)
+    assert second is not None
+    assert second.attempts == 2
+    third = store.claim_notice("r1", at(700), lease_seconds=600)  # the claimer died
+    assert third is not None
+    # the late holder can neither release nor settle a claim it no longer has
+    store.release_notice("r1", second.token, at(701))
+    assert not store.notice_sent("r1", second.token, "msg-late", at(702))
+    assert store.notice_sent("r1", third.token, "msg-1", at(703))
     stored = store.get("r1")
     assert stored is not None
-    assert (stored.notice, stored.notice_message_id) == (NoticeState.SENT, "msg-1")
-    assert not store.claim_notice("r1", now + timedelta(days=1), lease_seconds=600)
+    assert (stored.notice, stored.notice_message_id, stored.notice_attempts) == (NoticeState.SENT, "msg-1", 3)
+    assert stored.notice_sent_at == "2024-01-20T08:11:43.000000Z"
+    assert store.claim_notice("r1", at(86_400), lease_seconds=600) is None
+
+
+def test_unsent_notices_are_due_for_the_sweeper_after_their_grace_time_or_lease(store):
+    # Given three reports: a notice pending until 08:05, one already sent, one with no errors
+    store.save(record("a", notice_due_at=stamp(at(300))), [finding()])
+    store.save(record("b", notice=NoticeState.SENT), [finding()])
+    store.save(record("c", notice=NoticeState.NONE, status=Status.PASS), [])
+    # Then only the pending one is due, and only once its grace time has passed
+    assert store.due_notices(at(299)) == []
+    assert store.due_notices(at(300)) == ["a"]
+    # a claim moves it out of reach until its lease runs out
+    claim = store.claim_notice("a", at(301), lease_seconds=2400)
+    assert claim is not None
+    assert store.due_notices(at(2700)) == []
+    assert store.due_notices(at(2701)) == ["a"]
+    # released (publishing failed): due at once
+    store.release_notice("a", claim.token, at(400))
+    assert store.due_notices(at(400)) == ["a"]
+    # sent: gone from the index for good
+    again = store.claim_notice("a", at(401), lease_seconds=2400)
+    assert again is not None
+    assert store.notice_sent("a", again.token, "m", at(402))
+    assert store.due_notices(at(10**6)) == []
+
+
+def test_a_notice_given_up_on_leaves_the_sweepers_index(store):
+    store.save(record("a", notice_due_at=stamp(NOW)), [finding()])
+    claim = store.claim_notice("a", NOW, lease_seconds=600)
+    assert claim is not None
+    store.notice_failed("a", claim.token, at(1))
+    stored = store.get("a")
+    assert stored is not None
+    assert stored.notice is NoticeState.FAILED
+    assert store.due_notices(at(10**6)) == []
+    assert store.claim_notice("a", at(10**6), lease_seconds=600) is None
+
+
+def test_unsent_notices_are_spread_over_shards_of_the_index():
+    keys = {report_item(record(rid, notice_due_at=stamp(NOW)))["GSI5PK"] for rid in ("0a", "1b", "fc")}
+    assert keys == {"NOTICE#0", "NOTICE#1", "NOTICE#f"}
+    assert "GSI5PK" not in report_item(record("0a", notice=NoticeState.SENT, notice_due_at=stamp(NOW)))
 
 
 def test_the_dashboard_lists_by_year_and_division_prefix_by_status_and_by_rule(store):

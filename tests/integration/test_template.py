@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from cfnlint.api import lint_all
@@ -29,6 +30,14 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
 
 
+def statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def env(template: dict[str, Any], name: str) -> str:
+    return str(template["Globals"]["Function"]["Environment"]["Variables"][name])
+
+
 def test_cfn_lint_finds_no_error_or_warning():
     matches = lint_all((ROOT / "template.yaml").read_text(encoding="utf-8"))
     assert [str(m) for m in matches if m.rule.id[0] in "EW"] == []
@@ -41,7 +50,7 @@ def test_the_bucket_is_encrypted_versioned_private_and_tls_only(template):
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert all(props["PublicAccessBlockConfiguration"].values())
     [policy] = resources(template, "AWS::S3::BucketPolicy").values()
-    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    statement = statements(policy)["TlsOnly"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
     [queue] = props["NotificationConfiguration"]["QueueConfigurations"]
@@ -58,12 +67,61 @@ def test_the_queue_dead_letters_and_outlasts_the_function(template):
     assert queue["VisibilityTimeout"] >= 6 * timeout + window
 
 
-def test_an_invocation_has_time_for_the_slowest_file_it_may_start(template):
-    settings_seconds = float(template["Globals"]["Function"]["Environment"]["Variables"]["NIANBAO_MAX_SECONDS"])
-    assert (
-        settings_seconds + Settings.model_fields["overhead_seconds"].default
-        < template["Globals"]["Function"]["Timeout"]
-    )
+def test_a_full_batch_fits_the_functions_timeout(template, monkeypatch):
+    # Given the settings the function runs with (its environment from the template)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.from_env({"FINDINGS_TABLE": "t", "NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:1:t"} | variables)
+    assert settings.limits.max_seconds == float(env(template, "NIANBAO_MAX_SECONDS"))
+    [event] = template["Resources"]["ProcessReportFunction"]["Properties"]["Events"].values()
+    batch = event["Properties"]["BatchSize"]
+    # Then every object of a full batch has its whole budget (the child's hard limit, download,
+    # store, notify) within the timeout, with time left for the init
+    assert batch * settings.seconds_per_object <= template["Globals"]["Function"]["Timeout"] - 30
+
+
+def test_a_notice_claim_outlives_the_queues_visibility_and_the_sweep(template):
+    lease = int(env(template, "NIANBAO_NOTICE_LEASE_SECONDS"))
+    assert lease > template["Resources"]["ReportsQueue"]["Properties"]["VisibilityTimeout"]
+    sweeper = template["Resources"]["SweepNoticesFunction"]["Properties"]
+    assert sweeper["Timeout"] < lease
+    [event] = sweeper["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(5 minutes)", "Description": ANY}}
+    # the grace time is more than a sweep's interval: a delivery in progress is not raced
+    assert int(env(template, "NIANBAO_NOTICE_GRACE_SECONDS")) >= 300
+    assert Settings.model_fields["notice_lease_seconds"].default == lease
+
+
+def test_both_queues_are_tls_only(template):
+    for name in ("ReportsQueuePolicy", "ReportsDeadLetterQueuePolicy"):
+        statement = statements(template["Resources"][name])["TlsOnly"]
+        assert (statement["Effect"], statement["Action"]) == ("Deny", "sqs:*")
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+
+
+def test_an_uploader_is_confined_to_its_own_division_prefix(template):
+    own = "reports/${!aws:PrincipalTag/division}/*"
+    [allow] = template["Resources"]["ReportsUploaderPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (allow["Effect"], allow["Action"]) == ("Allow", "s3:PutObject")
+    assert allow["Resource"]["Fn::Sub"].endswith(own)
+    [bucket_policy] = resources(template, "AWS::S3::BucketPolicy").values()
+    deny = statements(bucket_policy)["DivisionUploadersStayInTheirPrefix"]
+    assert (deny["Effect"], deny["Action"]) == ("Deny", "s3:PutObject")
+    assert deny["NotResource"]["Fn::Sub"].endswith(own)
+    assert deny["Condition"] == {"Null": {"aws:PrincipalTag/division": "false"}}
+
+
+def test_alarms_go_to_the_operators_never_to_the_offices(template):
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    watched = {a["Properties"]["MetricName"] for a in alarms.values()}
+    assert {"ApproximateNumberOfMessagesVisible", "ChecksFailed", "NoticesFailed", "Errors"} <= watched
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}], name
+    # the metrics the handlers emit, in the namespace and dimension Powertools gives them
+    assert env(template, "POWERTOOLS_METRICS_NAMESPACE") == "Nianbao"
+    dead = alarms["DeadLetterQueueAlarm"]["Properties"]["Dimensions"]
+    assert dead == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportsDeadLetterQueue", "QueueName"]}}]
 
 
 def test_concurrency_is_capped_at_the_event_source_not_by_a_reservation(template):
@@ -83,10 +141,10 @@ def test_the_function_reports_partial_batch_failures_and_uses_the_layer(template
 
 
 def test_logs_are_kept_for_a_set_time_in_the_stacks_own_group(template):
-    [(name, group)] = resources(template, "AWS::Logs::LogGroup").items()
-    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    function = template["Resources"]["ProcessReportFunction"]["Properties"]
-    assert function["LoggingConfig"]["LogGroup"] == {"Ref": name}
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
+    functions = resources(template, "AWS::Serverless::Function")
+    assert sorted(f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()) == sorted(groups)
 
 
 def test_the_layer_is_built_with_its_bytecode(template):
@@ -100,7 +158,10 @@ def test_the_table_is_on_demand_with_point_in_time_recovery_and_the_indexes_the_
     table = template["Resources"]["FindingsTable"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"ByYear", "ByStatus", "ByRule", "ByBody"}
+    indexes = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"ByYear", "ByStatus", "ByRule", "ByBody", "ByNoticeDue"}
+    # the outbox index carries only what the sweeper needs to find a record
+    assert indexes["ByNoticeDue"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["report_id"]}
 
 
 def test_every_skipped_security_check_says_why(template):
@@ -109,17 +170,49 @@ def test_every_skipped_security_check_says_why(template):
             assert len(skip.get("comment", "")) > 20, f"{name}: {skip['id']} is skipped without a reason"
 
 
-def test_the_functions_role_reaches_only_this_stacks_bucket_table_topic_and_queue(mocked):
+@pytest.fixture
+def roles(mocked: None) -> dict[str, dict[str, Any]]:
+    """Each function's role as the SAM transform makes it."""
     template = load_template(ROOT)
     point_code_at(template, "artifacts")
     translated = translate(template, aws.client)
-    role = next(r for r in translated["Resources"].values() if r["Type"] == "AWS::IAM::Role")
-    statements = [s for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
-    for statement in statements:
-        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        assert all(t != "*" for t in targets), json.dumps(statement)
+    return {
+        name.removesuffix("Role"): r["Properties"]
+        for name, r in translated["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role"
+    }
+
+
+def role_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+
+
+def actions(statement: dict[str, Any]) -> set[str]:
+    return set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+
+
+def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue(roles):
+    assert set(roles) == {"ProcessReportFunction", "SweepNoticesFunction"}
+    for role in roles.values():
+        for statement in role_statements(role):
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert all(t != "*" for t in targets), json.dumps(statement)
     # the managed policies SAM adds, each explained in the template
-    managed = {str(m).rsplit("/", 1)[-1] for m in role["Properties"]["ManagedPolicyArns"]}
+    managed = {str(m).rsplit("/", 1)[-1] for m in roles["ProcessReportFunction"]["ManagedPolicyArns"]}
     assert managed == {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSLambdaSQSQueueExecutionRole"}
     text = (ROOT / "template.yaml").read_text(encoding="utf-8")
     assert all(name in text for name in managed)
+
+
+def test_the_table_policies_list_only_the_actions_the_code_uses(roles):
+    used = {
+        "ProcessReportFunction": {
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
+            "dynamodb:Query",
+        },
+        "SweepNoticesFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+    }  # fmt: skip
+    for name, role in roles.items():
+        granted = set().union(*(actions(s) for s in role_statements(role) if s["Effect"] == "Allow"))
+        assert {a for a in granted if a.startswith("dynamodb:")} == used[name], name
+        assert not {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:*"} & granted

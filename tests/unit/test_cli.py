@@ -94,3 +94,35 @@ def test_directories_are_searched_for_report_files_only(tmp_path):
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub" / "d.txt")
     assert [p.name for p in expand([tmp_path])] == ["a.txt", "b.md", "report.PDF", "d.txt"]
+
+
+def test_each_file_is_checked_in_a_child_so_a_bomb_costs_only_its_own_result(tmp_path, monkeypatch):
+    # Given a folder where one file exhausts memory when checked (as a decompression bomb the
+    # readers cannot bound would) and one raises (a defect of ours), beside a healthy report
+    import nianbao.check  # noqa: PLC0415
+
+    real = nianbao.check.check_bytes
+
+    def checker(data, source, limits=None):
+        if "bomb" in source:
+            grown = []
+            while True:
+                grown.append(bytearray(32 * 1024 * 1024))
+        if "defect" in source:
+            raise ZeroDivisionError("a bug of ours")
+        return real(data, source, limits)
+
+    monkeypatch.setattr(nianbao.check, "check_bytes", checker)
+    monkeypatch.setenv("NIANBAO_MAX_MEMORY_MB", "600")
+    for name in ("a-good.txt", "b-bomb.txt", "c-defect.txt"):
+        write(tmp_path / name)
+    # When the folder is checked
+    result = runner.invoke(app, ["check", str(tmp_path), "-f", "json"])
+    # Then the CLI survives, says why each bad file was not read, and exits 2
+    assert result.exit_code == 2
+    reports = {Path(r["source"]).name: r for r in json.loads(result.stdout)["reports"]}
+    assert reports["a-good.txt"]["status"] == "pass"
+    assert reports["b-bomb.txt"]["status"] == "unreadable"
+    assert "内存（600 MB）" in reports["b-bomb.txt"]["findings"][0]["message"]
+    assert reports["c-defect.txt"]["status"] == "unreadable"
+    assert "程序缺陷" in reports["c-defect.txt"]["findings"][0]["message"]

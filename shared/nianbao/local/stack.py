@@ -11,8 +11,8 @@ The shim, and why:
 * no event source mapping: moto cannot run the function's code without a container runtime, and
   its mapping would silently consume the queue. The caller reads the queue and calls the handler.
 
-Policies (bucket, queue and topic policies, IAM) are not enforced by moto; they are checked
-statically (cfn-lint, checkov, tests on the template).
+Policies (bucket, queue and topic policies, IAM) are not enforced by moto, and its CloudFormation
+skips CloudWatch alarms; they are checked statically (cfn-lint, checkov, tests on the template).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from nianbao.notify import subscribe
@@ -89,12 +90,22 @@ def translate(template: dict[str, Any], clients: Clients) -> dict[str, Any]:
     return translated
 
 
+def functions(template: dict[str, Any]) -> dict[str, str]:
+    """The template's functions and their code folders (``CodeUri``), by logical id."""
+    return {
+        logical: str(resource["Properties"]["CodeUri"])
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
 def point_code_at(template: dict[str, Any], bucket: str) -> None:
-    """Point the layer's and the function's code at the zips ``deploy`` uploads (the SAM transform
+    """Point the layer's and the functions' code at the zips ``deploy`` uploads (the SAM transform
     only takes S3 locations; ``sam build`` does this for a real deployment)."""
     resources = template["Resources"]
     resources["NianbaoLayer"]["Properties"]["ContentUri"] = f"s3://{bucket}/layer.zip"
-    resources["ProcessReportFunction"]["Properties"]["CodeUri"] = f"s3://{bucket}/function.zip"
+    for logical in functions(template):
+        resources[logical]["Properties"]["CodeUri"] = f"s3://{bucket}/{logical}.zip"
 
 
 def load_template(root: Path) -> dict[str, Any]:
@@ -113,9 +124,11 @@ def deploy(
 ) -> LocalStack:
     """Create the stack of ``root``/template.yaml with ``clients`` (moto) and apply the shim."""
     with warnings.catch_warnings():
-        # moto names the policy resources it skips whenever it reads the stack; they are checked
-        # statically instead (see the module's docstring)
-        warnings.filterwarnings("ignore", message=r"Tried to parse AWS::\S+Policy but it's not supported")
+        # moto names the policy and alarm resources it skips whenever it reads the stack; they are
+        # checked statically instead (see the module's docstring)
+        warnings.filterwarnings(
+            "ignore", message=r"Tried to parse AWS::(\S+Policy|CloudWatch::Alarm) but it's not supported"
+        )
         return _deploy(clients, root or repository_root(), name, offices)
 
 
@@ -125,7 +138,8 @@ def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]
     artifacts = f"{name}-artifacts"
     s3.create_bucket(Bucket=artifacts)
     s3.put_object(Bucket=artifacts, Key="layer.zip", Body=_zip(root / "shared" / "nianbao", "python/nianbao/"))
-    s3.put_object(Bucket=artifacts, Key="function.zip", Body=_zip(root / "functions" / "process_report"))
+    for logical, folder in functions(template).items():
+        s3.put_object(Bucket=artifacts, Key=f"{logical}.zip", Body=_zip(root / folder))
     point_code_at(template, artifacts)
     translated = translate(template, clients)
     for logical, resource in list(translated["Resources"].items()):
@@ -233,17 +247,23 @@ class LambdaContext:
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def load_handler(root: Path | None = None) -> Handler:
-    """The real ProcessReport handler, imported from functions/ as Lambda imports it."""
+def load_module(root: Path | None = None, function: str = "process_report") -> ModuleType:
+    """A function's module (functions/<function>/app.py), imported as Lambda imports it: its
+    init runs, so a misconfigured environment fails here."""
     import importlib.util  # noqa: PLC0415
 
-    path = (root or repository_root()) / "functions" / "process_report" / "app.py"
-    spec = importlib.util.spec_from_file_location("process_report_app", path)
+    path = (root or repository_root()) / "functions" / function / "app.py"
+    spec = importlib.util.spec_from_file_location(f"{function}_app", path)
     if spec is None or spec.loader is None:
         raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    handler: Handler = module.handler
+    return module
+
+
+def load_handler(root: Path | None = None, function: str = "process_report") -> Handler:
+    """A function's real handler (ProcessReport unless named)."""
+    handler: Handler = load_module(root, function).handler
     return handler
 
 
