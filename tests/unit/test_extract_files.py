@@ -155,6 +155,28 @@ def test_word_tables_keep_cells_and_blank_the_positions_a_merge_covers():
     assert [line.text for line in lines if not line.grid] == ["二、主动公开政府信息情况", "三、后文", "第二行"]
 
 
+def test_word_rows_that_start_later_and_tables_in_cells_keep_their_places():
+    from tests.hostile import _before_section, _document_xml, _docx_with  # noqa: PLC0415
+
+    def cell(content: str, props: str = "") -> str:
+        return f"<w:tc><w:tcPr>{props}</w:tcPr>{content}</w:tc>"
+
+    def p(text: str) -> str:
+        return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+    nested = "<w:tbl><w:tr>" + cell(p("x")) + cell(p("y")) + "</w:tr></w:tbl>"
+    table = (
+        "<w:tbl><w:tblPr/>"
+        + "<w:tr>" + cell(p("a")) + cell(p("b")) + cell(p("c")) + "</w:tr>"
+        + '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>' + cell(p("d")) + cell(p("e")) + "</w:tr>"
+        + "<w:tr>" + cell(nested + p("")) + cell(p("z"), '<w:gridSpan w:val="2"/>') + "</w:tr>"
+        + "</w:tbl>"
+    )  # fmt: skip
+    lines = extract(_docx_with(_before_section(_document_xml(), table.encode())), "r.docx").lines
+    # A row that starts in the second column keeps its cells there; a nested table is its cell's text
+    assert [line.cells for line in lines if line.grid][-3:] == [["a", "b", "c"], ["", "d", "e"], ["x y", "z", ""]]
+
+
 def test_a_broken_word_file_is_unreadable():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -196,6 +218,15 @@ def test_html_pages_in_gb2312_are_read_with_layout_tables_opened_and_furniture_d
         "2024年1月8日",
     ]
     assert [line.cells for line in lines if line.grid] == [["规章", "1", "", "3"], ["", "4", "", "6"]]
+
+
+def test_embedded_pictures_scripts_and_comments_neither_count_towards_the_html_cap_nor_read_as_text():
+    picture = b'<img src="data:image/png;base64,' + b"iVBORw0KGgo" * 1_200_000 + b'">'  # 13 MB
+    noise = b"<script>var a = '<p>x</p>';</script><!-- <p>\xe4\xb8\x80\xe3\x80\x81</p> -->"
+    page = PAGE.encode("gb18030").replace(b"<body>", b"<body>" + picture + noise)
+    assert [line.text for line in extract(page, "r.html").lines] == [
+        line.text for line in extract(PAGE.encode("gb18030"), "r.html").lines
+    ]
 
 
 def test_an_html_page_without_text_is_unreadable():

@@ -12,6 +12,7 @@ import re
 import zipfile
 
 from nianbao.extract.document import BBox, Document, ExtractError, Line, grid_line, lines_from_text
+from nianbao.extract.docx import MAX_CENTRAL_DIRECTORY, MAX_ENTRIES, ZIP_ERRORS, central_directory
 from nianbao.extract.limits import Limits
 from nianbao.extract.text import decode, extract_text
 
@@ -41,6 +42,7 @@ _SIGNATURES = (
     (b"MM\x00*", "image"),
 )
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]|<body[\s>]|<table[\s>]|<head[\s>]", re.IGNORECASE)
+_WORD_HEADER = re.compile(rb"PK\x03\x04.{26}word/document\.xml", re.DOTALL)  # a local header naming that part
 _UNSUPPORTED = {
     "zip": "压缩包或非 Word 的 Office 文件",
     "ole": "旧版 Office 文件（.doc/.xls/.wps）",
@@ -63,11 +65,17 @@ def sniff(data: bytes) -> str:
 
 
 def _is_docx(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
+    """A zip holding word/document.xml, or whose local headers name that part when its central
+    directory is damaged, oversized or disagrees with them (the Word reader then says which)."""
+    declared = central_directory(data)
+    if declared is not None and declared[0] <= MAX_ENTRIES and declared[1] <= MAX_CENTRAL_DIRECTORY:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return True
+        except ZIP_ERRORS:
+            pass
+    return _WORD_HEADER.search(data) is not None
 
 
 def size_text(count: int) -> str:

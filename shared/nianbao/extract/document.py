@@ -18,6 +18,31 @@ class ExtractError(Exception):
         self.code = code
 
 
+# Grid positions (rows x columns after spans) a table of a Word file or web page may expand to,
+# and all the tables of one file together: real reports' tables have a few hundred.
+MAX_TABLE_CELLS = 100_000
+MAX_CELLS = 250_000
+
+
+class GridBudget:
+    """The grid positions the tables of one document may still expand to, spent table by table
+    before any cell is built. ``what`` names the document in the reason (Word 文件, 网页)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.left = MAX_CELLS
+
+    def spend(self, size: int, shape: str) -> None:
+        """Count a table of ``size`` positions (``shape`` describes it for the reason)."""
+        if size > MAX_TABLE_CELLS:
+            raise ExtractError(
+                f"{self.what}中有一个表格{shape}，超过 {MAX_TABLE_CELLS} 个单元格的上限，可能是恶意构造的文件"
+            )
+        self.left -= size
+        if self.left < 0:
+            raise ExtractError(f"{self.what}中的表格展开后共超过 {MAX_CELLS} 个单元格的上限，可能是恶意构造的文件")
+
+
 @dataclass(slots=True)
 class Line:
     """A line of text, or a row of a table.

@@ -7,6 +7,10 @@ pdfium's text is used where pdfminer's is empty or garbled. Text outside tables 
 band by band between the tables (and the page margins, where page numbers are dropped), so its
 lines and spaces are pdfium's own. A page with images and no text is a scan.
 
+Before pdfium parses the file, ``pdf_preflight`` refuses decompression and operator bombs. A page
+pdfium cannot load (a page tree that claims more pages than it holds, damage) is skipped and noted;
+a file none of whose pages loads is unreadable.
+
 pypdfium2 and pdfplumber are imported here, on the path that needs them, not at import time.
 """
 
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from nianbao.extract.document import Document, ExtractError, Line, grid_line
 from nianbao.extract.limits import Limits
+from nianbao.extract.pdf_preflight import PageCheck, check_pages, check_streams
 from nianbao.extract.pdf_tables import CrossCheck, Grid, GridRow, read_tables
 from nianbao.normalize import squeeze
 
@@ -74,35 +79,63 @@ def _is_ruled(page: Any) -> bool:
     return sum(1 for _ in itertools.islice(paths, _MIN_RULES)) >= _MIN_RULES
 
 
-def _read_pages(pdf: pypdfium2.PdfDocument, limits: Limits, deadline: float) -> tuple[list[_Page], list[int]]:
+def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _Page:
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        try:
+            if textpage.count_chars() == 0:
+                if _is_scan(page):
+                    scanned.append(index + 1)
+                return _Page(index + 1, width, height, "")
+            text = textpage.get_text_range()
+            tabular = any(word in squeeze(text) for word in TABLE_WORDS) and _is_ruled(page)
+            return _Page(index + 1, width, height, text, ruled=tabular)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _read_pages(
+    pdf: pypdfium2.PdfDocument, limits: Limits, deadline: float
+) -> tuple[list[_Page], list[int], list[int]]:
+    """The pages pdfium can load, the scanned ones among them, and the ones it cannot load."""
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
     pages: list[_Page] = []
     scanned: list[int] = []
+    failed: list[int] = []
     for index in range(len(pdf)):
         if time.monotonic() > deadline:
             raise ExtractError(f"处理超时（超过 {limits.max_seconds:g} 秒），文件可能过大或过于复杂")
-        page = pdf[index]
         try:
-            width, height = page.get_size()
-            textpage = page.get_textpage()
-            try:
-                if textpage.count_chars() == 0:
-                    if _is_scan(page):
-                        scanned.append(index + 1)
-                    pages.append(_Page(index + 1, width, height, ""))
-                    continue
-                text = textpage.get_text_range()
-                tabular = any(word in squeeze(text) for word in TABLE_WORDS) and _is_ruled(page)
-                pages.append(_Page(index + 1, width, height, text, ruled=tabular))
-            finally:
-                textpage.close()
-        finally:
-            page.close()
-    return pages, scanned
+            pages.append(_read_page(pdf, index, scanned))
+        except pdfium.PdfiumError:
+            failed.append(index + 1)
+    if not pages:
+        raise ExtractError(f"PDF 的 {len(pdf)} 页都无法载入，文件已损坏")
+    return pages, scanned, failed
 
 
-def _tables(data: bytes, pages: list[_Page], pdf: pypdfium2.PdfDocument, check: CrossCheck, deadline: float) -> None:
+def _page_list(numbers: list[int]) -> str:
+    shown = "、".join(str(n) for n in numbers[:10])
+    return f"第 {shown} 页" + (f"等 {len(numbers)} 页" if len(numbers) > 10 else "")
+
+
+def _tables(
+    data: bytes,
+    pages: list[_Page],
+    pdf: pypdfium2.PdfDocument,
+    check: CrossCheck,
+    deadline: float,
+    *,
+    checked: dict[int, PageCheck],
+) -> None:
     """Add the ruled tables of the pages that hold one."""
-    found = read_tables(data, pdf, {p.number: len(p.text) for p in pages if p.ruled}, check, deadline)
+    numbers = {p.number: len(p.text) for p in pages if p.ruled}
+    found = read_tables(data, pdf, numbers, check, deadline, checked=checked)
     for page in pages:
         page.tables = found.get(page.number, [])
 
@@ -128,17 +161,26 @@ def _bands(page: _Page) -> list[tuple[float, float, bool]]:
 
 
 def _text_outside_tables(pdf: pypdfium2.PdfDocument, pages: list[_Page], deadline: float) -> None:
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
     for page in pages:
         if not page.text:
             continue
         if time.monotonic() > deadline:
             raise ExtractError("处理超时：页面过多或过于复杂")
-        pdfium_page = pdf[page.number - 1]
-        textpage = pdfium_page.get_textpage()
         try:
-            _read_bands(page, textpage)
+            pdfium_page = pdf[page.number - 1]
+        except pdfium.PdfiumError:  # loaded once already: keep what that reading found (its tables)
+            continue
+        try:
+            textpage = pdfium_page.get_textpage()
+            try:
+                _read_bands(page, textpage)
+            finally:
+                textpage.close()
+        except pdfium.PdfiumError:
+            pass
         finally:
-            textpage.close()
             pdfium_page.close()
 
 
@@ -175,6 +217,7 @@ def extract_pdf(data: bytes, source: str, limits: Limits | None = None) -> Docum
     """Read a PDF into a Document, or raise ``ExtractError`` saying why it cannot be read."""
     limits = limits or Limits.from_env()
     deadline = time.monotonic() + limits.max_seconds
+    check_streams(data, deadline)
     pdf = _open(data)
     try:
         count = len(pdf)
@@ -182,12 +225,16 @@ def extract_pdf(data: bytes, source: str, limits: Limits | None = None) -> Docum
             raise ExtractError("PDF 没有任何页面")
         if count > limits.max_pages:
             raise ExtractError(f"PDF 共 {count} 页，超过 {limits.max_pages} 页的上限")
-        pages, scanned = _read_pages(pdf, limits, deadline)
+        checked = check_pages(data, count, deadline)
+        pages, scanned, failed = _read_pages(pdf, limits, deadline)
         check = CrossCheck()
-        _tables(data, pages, pdf, check, deadline)
+        _tables(data, pages, pdf, check, deadline, checked=checked)
         _text_outside_tables(pdf, pages, deadline)
     finally:
         pdf.close()
-    return Document(
-        source=source, kind="pdf", lines=_lines(pages), pages=count, scanned_pages=scanned, notes=check.notes()
+    notes = check.notes()
+    if failed:
+        notes.insert(0, f"PDF 声称有 {count} 页，其中{_page_list(failed)}无法载入（页面树有误或文件损坏），已跳过")
+    return Document(  # the pages that could be read (a page tree may claim more)
+        source=source, kind="pdf", lines=_lines(pages), pages=len(pages), scanned_pages=scanned, notes=notes
     )

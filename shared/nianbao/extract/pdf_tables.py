@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nianbao.extract.document import BBox, ExtractError
+from nianbao.extract.pdf_preflight import PDFMINER_OPERATORS, PageCheck, pdfminer_errors
 from nianbao.normalize import squeeze
 
 _GARBLED = re.compile(r"\(cid:\d+\)|[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f]")
@@ -50,9 +51,17 @@ class CrossCheck:
     pdfminer_empty: int = 0  # pdfminer read nothing there (CFF fonts, for one)
     pdfium_garbled: int = 0  # pdfium read garbage there; pdfminer's text was used
     disagreements: list[str] = field(default_factory=list)
+    too_complex: list[int] = field(default_factory=list)  # table pages too heavy for pdfminer
+    odd_fonts: list[int] = field(default_factory=list)  # table pages with fonts pdfminer would choke on
 
     def notes(self) -> list[str]:
         notes = []
+        if self.too_complex:
+            pages = "、".join(str(n) for n in self.too_complex)
+            notes.append(f"第 {pages} 页内容过于复杂（超过 {PDFMINER_OPERATORS} 条绘图指令），表格只用 pdfium 读取")
+        if self.odd_fonts:
+            pages = "、".join(str(n) for n in self.odd_fonts)
+            notes.append(f"第 {pages} 页的字体声明了异常庞大的字符范围，表格只用 pdfium 读取")
         if self.cells:
             notes.append(f"文字层交叉核对：{self.cells} 个单元格中 {self.agreed} 个两种读法一致")
         if self.pdfminer_empty:
@@ -206,34 +215,61 @@ def _compare(row: GridRow, index: int, miner: str, check: CrossCheck, *, sample:
 _SAMPLE_CELLS = 20  # a page needs this many cells to be worth cross-checking
 
 
+def _pdfium_grids(pdf: Any, number: int) -> list[Grid]:
+    """The grids pdfium's rules make on a page; none where pdfium fails on the page."""
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
+    try:
+        page = pdf[number - 1]
+    except pdfium.PdfiumError:
+        return []
+    try:
+        textpage = page.get_textpage()
+        try:
+            return find_grids(page, textpage)
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        return []
+    finally:
+        page.close()
+
+
 def read_tables(
-    data: bytes, pdf: Any, numbers: dict[int, int], check: CrossCheck, deadline: float
+    data: bytes,
+    pdf: Any,
+    numbers: dict[int, int],
+    check: CrossCheck,
+    deadline: float,
+    *,
+    checked: dict[int, PageCheck] | None = None,
 ) -> dict[int, list[Grid]]:
     """The grids of the pages ``numbers`` (1-based, each with its count of characters), keyed by
     page number. The cross-check samples the table page with the least text: pdfminer's cost
     grows with a page's content, and any page of the document's fonts tells whether the two
-    text layers agree."""
+    text layers agree. pdfminer does not read a page the preflight found (``checked``) to hold
+    more than ``PDFMINER_OPERATORS`` operators or a font with a huge range of codes."""
     found: dict[int, list[Grid]] = {}
     suspect: set[int] = set()  # pages whose pdfium text needs pdfminer
     missing: set[int] = set()  # table pages pdfium's rules made no table of
     for number in numbers:
         if time.monotonic() > deadline:
             raise ExtractError("处理超时：表格过多或过于复杂")
-        page = pdf[number - 1]
-        textpage = page.get_textpage()
-        try:
-            found[number] = find_grids(page, textpage)
-        finally:
-            textpage.close()
-            page.close()
+        found[number] = _pdfium_grids(pdf, number)
         cells = [c for grid in found[number] for row in grid.rows for c in row.cells]
         if any(_GARBLED.search(c) for c in cells):
             suspect.add(number)
         if not found[number]:
             missing.add(number)
-    worth = [n for n in found if sum(len(r.cells) for g in found[n] for r in g.rows) >= _SAMPLE_CELLS]
-    sample = min(worth or found, key=lambda n: numbers[n], default=None)
-    wanted = sorted(suspect | missing | ({sample} if sample is not None and found.get(sample) else set()))
+    checked = checked or {}
+    check.too_complex = sorted(n for n in found if n in checked and checked[n].operators > PDFMINER_OPERATORS)
+    light = [n for n in found if n not in check.too_complex]
+    worth = [n for n in light if sum(len(r.cells) for g in found[n] for r in g.rows) >= _SAMPLE_CELLS]
+    sample = min(worth or light, key=lambda n: numbers[n], default=None)
+    sampled = {sample} if sample is not None and found.get(sample) else set()
+    candidates = (suspect | missing | sampled) - set(check.too_complex)
+    check.odd_fonts = sorted(n for n in candidates if n in checked and not checked[n].pdfminer_safe())
+    wanted = sorted(candidates - set(check.odd_fonts))
     if wanted:
         _with_pdfminer(data, wanted, found, repair=suspect | missing, sample=sample, check=check, deadline=deadline)
     return found
@@ -250,13 +286,24 @@ def _with_pdfminer(
     deadline: float,
 ) -> None:
     import pdfplumber  # noqa: PLC0415 - only table pages that need pdfminer pay for it
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException  # noqa: PLC0415
 
     try:
         plumber = pdfplumber.open(io.BytesIO(data), pages=numbers)
     except Exception:
         return
-    with plumber:
-        for number, plumbed in zip(numbers, plumber.pages, strict=True):
+    errors: tuple[type[BaseException], ...] = (PdfminerException, MalformedPDFException, *pdfminer_errors())
+    try:
+        # pdfplumber walks pdfminer's page tree here, and again on close: a tree pdfminer cannot
+        # walk leaves the pages to pdfium (the data is in memory: nothing to release).
+        plumbed_pages = plumber.pages
+    except errors:
+        return
+    try:
+        for plumbed in plumbed_pages:  # pdfminer may find fewer pages than pdfium, or others
+            number = plumbed.page_number
+            if number not in found:
+                continue
             if time.monotonic() > deadline:
                 raise ExtractError("处理超时：表格过多或过于复杂")
             try:
@@ -268,6 +315,8 @@ def _with_pdfminer(
                 continue
             finally:
                 plumbed.close()
+    finally:
+        plumber.close()
 
 
 def _plumbed_grids(plumbed: Any) -> list[Grid]:
