@@ -71,6 +71,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.text_throughput
 	$(BIN)/python -m bench.pdf_throughput
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.isolation
+
+## The long fuzz run: 10,000 damaged PDF/Word/HTML files and random bytes through check_bytes, none
+## may raise or take 2 s (the unit suite runs 300 of them). NIANBAO_FUZZ_SEED picks other examples.
+fuzz: $(STAMP)
+	NIANBAO_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q --no-cov -p no:cacheprovider tests/unit/test_fuzz_files.py
 
 ## Regenerate the example reports from the synthetic generator (tests/synth).
 examples: $(STAMP)

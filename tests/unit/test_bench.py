@@ -37,3 +37,14 @@ def test_the_cold_start_benchmark_runs_and_init_loads_nothing_it_should_not(tmp_
     assert result.first_pdf_s > 0
     # the PDF, Word and HTML readers, the X-Ray SDK and the dev tools stay out of the function's init
     assert result.loaded_at_init == []
+
+
+def test_the_isolation_benchmark_compares_a_child_with_the_same_check_in_process(monkeypatch, capsys):
+    from bench import isolation  # noqa: PLC0415
+
+    monkeypatch.setattr("sys.argv", ["isolation", "--reports", "4", "--rounds", "1", "--no-hostile"])
+    isolation.main()
+    out = capsys.readouterr().out
+    assert "in-process" in out
+    assert "in a child" in out
+    assert "ratio" in out
