@@ -3,6 +3,13 @@
 ``{"reports": [{"source", "agency", "year", "format", "status", "sections": {"1".."6": bool},
 "tables": {"table2": {row: [values]}, "table3": {row: [7 values]}, "table4": [15 values]},
 "findings": [...]}]}``. A value is a number, or null when blank, a placeholder or unplaceable.
+A finding's ``location`` names section, table, row, column, line and page, and for a PDF
+``bbox`` ([x0, y0, x1, y1] in PDF user space, points, origin at the page's bottom left) and
+``page_size`` ([width, height]), or null (``nianbao.model.Location``). Fields only ever get added
+to the contract within a version: ``bbox`` and ``page_size`` came in version 1.
+
+The CSV keeps one scalar per cell, for people reading a spreadsheet: it has the ``page`` but not
+the box (four coordinates and a page size are for a renderer, which reads the JSON).
 
 Both outputs are safe to print to a terminal and to open in a spreadsheet: JSON keeps every
 string exactly but writes control and format characters as ``\\uXXXX`` escapes; CSV cells are one
@@ -96,6 +103,8 @@ def _json_escape(char: str) -> str:
     return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
+# Location fields the CSV leaves out: a box is not one number, and officials do not read points.
+_CSV_LEFT_OUT = {"bbox", "page_size"}
 CSV_COLUMNS = (
     "source",
     "agency",
@@ -152,7 +161,7 @@ def to_csv(results: Iterable[CheckResult], min_severity: Severity = Severity.INF
         for f in findings:
             rows.append(
                 base
-                | f.location.model_dump()
+                | f.location.model_dump(exclude=_CSV_LEFT_OUT)
                 | {
                     "code": f.code,
                     "severity": f.severity.value,

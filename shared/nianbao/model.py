@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -46,14 +47,59 @@ class Status(StrEnum):
         return {"fail": "不通过", "warn": "有警告", "pass": "通过", "unreadable": "无法读取"}[self.value]
 
 
+Box = tuple[float, float, float, float]
+Size = tuple[float, float]  # width, height in points
+
+
+def union_box(boxes: Iterable[Box | None]) -> Box | None:
+    """The smallest box holding every given box (in whichever coordinates they share)."""
+    known = [b for b in boxes if b is not None]
+    if not known:
+        return None
+    return (min(b[0] for b in known), min(b[1] for b in known), max(b[2] for b in known), max(b[3] for b in known))
+
+
+def user_space(bbox: Box, page_size: Size) -> tuple[Box, Size]:
+    """A box as extraction keeps it, ``(x0, top, x1, bottom)`` with the origin at the page's top
+    left and y growing downwards, in PDF user space: ``(x0, y0, x1, y1)`` with the origin at the
+    bottom left and y growing upwards, in points rounded to 0.1 pt; with the page size rounded
+    alike. The only conversion between the two; findings (``Location``) give user-space boxes.
+
+    Extraction made ``top = height - y`` with the page height pdfium reports (pdfplumber's, where
+    its table finder stood in: the same for pages as Word exports them), so this gives back the
+    user-space y the PDF itself holds. ``page_size`` is the page's width and height as
+    pdfium gives them (its crop box, /Rotate applied): a renderer drawing the box on an image of
+    the page scales by it, and flips y (image rows grow downwards). Reports exported from Word
+    have crop boxes at (0, 0) and no /Rotate; a page with either would also need those applied.
+    """
+    x0, top, x1, bottom = bbox
+    width, height = page_size
+    box = (round(x0, 1), round(height - bottom, 1), round(x1, 1), round(height - top, 1))
+    return box, (round(width, 1), round(height, 1))
+
+
 class Origin(BaseModel):
-    """Where something was read: a line of the extracted text; a page and box once PDFs exist."""
+    """Where something was read: a line of the extracted text and, for a PDF, its page, the page's
+    size and its box.
+
+    ``bbox`` is in extraction's coordinates, ``(x0, top, x1, bottom)`` in points with the origin at
+    the page's top left (a cell: its ruled box; a line: its characters; a row: its cells).
+    ``Location.of`` converts it to PDF user space for findings.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     line: int | None = None
     page: int | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: Box | None = None
+    page_size: Size | None = None
+
+    def union(self, others: Iterable[Origin | None]) -> Origin:
+        """This origin with its box grown to hold the boxes of ``others`` on the same page (a box
+        never spans pages: a column broken over a page break keeps its part on this page)."""
+        same = [o.bbox for o in others if o is not None and o.page == self.page]
+        bbox = union_box([self.bbox, *same])
+        return self if bbox == self.bbox else self.model_copy(update={"bbox": bbox})
 
 
 class CellKind(StrEnum):
@@ -146,7 +192,7 @@ class Table(BaseModel):
     header: str = ""  # whitespace-free header text, for column-label checks
     rows: dict[str, TableRow] = Field(default_factory=dict)
     notes: list[LabelNote] = Field(default_factory=list)
-    stray: list[tuple[int, str]] = Field(default_factory=list)  # (line, text): numbers no row could take
+    stray: list[tuple[Origin, str]] = Field(default_factory=list)  # (where, text): numbers no row could take
 
     @property
     def has_values(self) -> bool:
@@ -165,10 +211,27 @@ class Prose(BaseModel):
     text: str = ""
     starts: list[int] = Field(default_factory=list)  # offset in ``text`` where each piece starts
     lines: list[int] = Field(default_factory=list)  # the source line of each piece
+    # each piece's page, box and page size (None when not a PDF): plain tuples, as a report holds
+    # thousands of pieces and only the few a finding quotes become Origins (``origin_at``)
+    places: list[tuple[int | None, Box | None, Size | None]] = Field(default_factory=list)
 
     def line_at(self, offset: int) -> int | None:
         index = bisect.bisect_right(self.starts, offset) - 1
         return self.lines[index] if index >= 0 else None
+
+    def origin_at(self, offset: int, end: int | None = None) -> Origin:
+        """Where the text at ``offset`` was read; with ``end``, the box grows to hold every piece
+        up to ``end`` on the same page (a sentence wrapped over lines)."""
+        first = bisect.bisect_right(self.starts, offset) - 1
+        if first < 0:
+            return Origin()
+        last = max(first, bisect.bisect_left(self.starts, end) - 1) if end is not None else first
+        origins = [self._origin(i) for i in range(first, last + 1)]
+        return origins[0].union(origins[1:])
+
+    def _origin(self, index: int) -> Origin:
+        page, bbox, size = self.places[index] if index < len(self.places) else (None, None, None)
+        return Origin(line=self.lines[index], page=page, bbox=bbox, page_size=size)
 
 
 class Section(BaseModel):
@@ -243,12 +306,43 @@ class Report(BaseModel):
 
 
 class Location(BaseModel):
+    """Where a finding points: section, table, row and column by name; line of the extracted text;
+    and for a PDF the page, the box and the page's size.
+
+    ``bbox`` is ``(x0, y0, x1, y1)`` in PDF user space: points, origin at the page's bottom left,
+    y growing upwards, rounded to 0.1 pt (``user_space``). ``page_size`` is ``(width, height)`` in
+    points, given with every box so that a renderer can scale it to an image of the page. Both are
+    null where extraction knows no box (text, Word, web pages; a PDF line pdfium placed nowhere).
+    """
+
     section: int | None = None
     table: str | None = None
     row: str | None = None
     column: str | None = None
     line: int | None = None
     page: int | None = None
+    bbox: Box | None = None
+    page_size: Size | None = None
+
+    @classmethod
+    def of(
+        cls,
+        origin: Origin | None,
+        *,
+        section: int | None = None,
+        table: str | None = None,
+        row: str | None = None,
+        column: str | None = None,
+    ) -> Location:
+        """The location named by section, table, row and column, at ``origin``: its line, page and,
+        where known, its box in user space with the page's size."""
+        location = cls(section=section, table=table, row=row, column=column)
+        if origin is None:
+            return location
+        location.line, location.page = origin.line, origin.page
+        if origin.bbox is not None and origin.page_size is not None:
+            location.bbox, location.page_size = user_space(origin.bbox, origin.page_size)
+        return location
 
 
 class Finding(BaseModel):

@@ -41,7 +41,9 @@ def test_json_is_plain_json_with_chinese_kept(result):
     [report] = payload["reports"]
     finding = report["findings"][0]
     assert set(finding) == {"code", "severity", "message", "location", "expected", "actual", "evidence"}
-    assert set(finding["location"]) == {"section", "table", "row", "column", "line", "page"}
+    assert set(finding["location"]) == {"section", "table", "row", "column", "line", "page", "bbox", "page_size"}
+    # a text report knows lines, not boxes (fields added in version 1: tests/unit/test_locations.py)
+    assert all(f["location"]["bbox"] is None and f["location"]["page_size"] is None for f in report["findings"])
     assert "报告" in to_json([result])  # not \\u-escaped
 
 

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 
 from nianbao.normalize import nfkc, squeeze
 
+# Extraction works in the page's top-left coordinates (as pdfplumber's table finder does): a box is
+# (x0, top, x1, bottom) in points, y growing downwards. Findings give boxes in PDF user space
+# instead (y growing upwards); ``nianbao.model.user_space`` is the one place that converts.
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in points, origin at the page's top left
+PageSize = tuple[float, float]  # width, height in points, as pdfium gives the page
 
 
 class ExtractError(Exception):
@@ -58,6 +62,8 @@ class Line:
     page: int | None = None
     grid: bool = False
     boxes: list[BBox | None] | None = None
+    box: BBox | None = None
+    page_size: PageSize | None = None
     text: str = field(init=False)  # NFKC, stripped: what the parser reads
     key: str = field(init=False)  # whitespace, quotes and markers removed: what labels are matched in
 
@@ -92,10 +98,11 @@ def grid_line(
     page: int | None = None,
     boxes: list[BBox | None] | None = None,
     positioned: bool = True,
+    page_size: PageSize | None = None,
 ) -> Line:
     """A row of a ruled table: cells in column order, merged-over positions empty.
 
     ``positioned`` is False for a table of one row: its cells are real, but with no other row to
     line up with, their columns say nothing about which value is which.
     """
-    return Line(number, "\t".join(cells), list(cells), page=page, grid=positioned, boxes=boxes)
+    return Line(number, "\t".join(cells), list(cells), page=page, grid=positioned, boxes=boxes, page_size=page_size)

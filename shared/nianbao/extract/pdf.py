@@ -7,6 +7,11 @@ pdfium's text is used where pdfminer's is empty or garbled. Text outside tables 
 band by band between the tables (and the page margins, where page numbers are dropped), so its
 lines and spaces are pdfium's own. A page with images and no text is a scan.
 
+Where they are: every line keeps its page and the page's size; a table row keeps each cell's box
+(the rules' grid), and a line of text outside the tables the box of its characters, taken from
+pdfium's text rectangles of that line (``_LineBoxes``). Boxes are in the page's top-left
+coordinates here; findings convert them to PDF user space (``nianbao.model.user_space``).
+
 Before pdfium parses the file, ``pdf_preflight`` refuses decompression and operator bombs. A page
 pdfium cannot load (a page tree that claims more pages than it holds, damage) is skipped and noted;
 a file none of whose pages loads is unreadable.
@@ -16,13 +21,14 @@ pypdfium2 and pdfplumber are imported here, on the path that needs them, not at 
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nianbao.extract.document import Document, ExtractError, Line, grid_line
+from nianbao.extract.document import BBox, Document, ExtractError, Line, grid_line
 from nianbao.extract.limits import Limits
 from nianbao.extract.pdf_preflight import PageCheck, check_pages, check_streams
 from nianbao.extract.pdf_tables import CrossCheck, Grid, GridRow, read_tables
@@ -47,8 +53,12 @@ class _Page:
     width: float
     height: float
     text: str
-    bands: list[tuple[float, list[str]]] = field(default_factory=list)  # (top, lines) of text outside tables
+    # (top, lines) of the text outside tables, each line with its box where pdfium gives one
+    bands: list[tuple[float, list[tuple[str, BBox | None]]]] = field(default_factory=list)
     ruled: bool = False  # has enough path objects to hold a ruled table
+    # the text outside tables has been read: a page without tables is read while its text page is
+    # open the first time (a text page costs about 0.2 ms to build, as much as its lines' boxes)
+    text_read: bool = False
     tables: list[Grid] = field(default_factory=list)
 
 
@@ -91,7 +101,10 @@ def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _P
                 return _Page(index + 1, width, height, "")
             text = textpage.get_text_range()
             tabular = any(word in squeeze(text) for word in TABLE_WORDS) and _is_ruled(page)
-            return _Page(index + 1, width, height, text, ruled=tabular)
+            read = _Page(index + 1, width, height, text, ruled=tabular)
+            if not tabular:  # no table to cut the text around: read it now, with this text page
+                _read_text(read, textpage)
+            return read
         finally:
             textpage.close()
     finally:
@@ -164,7 +177,7 @@ def _text_outside_tables(pdf: pypdfium2.PdfDocument, pages: list[_Page], deadlin
     import pypdfium2 as pdfium  # noqa: PLC0415
 
     for page in pages:
-        if not page.text:
+        if not page.text or page.text_read:
             continue
         if time.monotonic() > deadline:
             raise ExtractError("处理超时：页面过多或过于复杂")
@@ -175,7 +188,7 @@ def _text_outside_tables(pdf: pypdfium2.PdfDocument, pages: list[_Page], deadlin
         try:
             textpage = pdfium_page.get_textpage()
             try:
-                _read_bands(page, textpage)
+                _read_text(page, textpage)
             finally:
                 textpage.close()
         except pdfium.PdfiumError:
@@ -184,32 +197,116 @@ def _text_outside_tables(pdf: pypdfium2.PdfDocument, pages: list[_Page], deadlin
             pdfium_page.close()
 
 
+def _read_text(page: _Page, textpage: Any) -> None:
+    """Read the text outside the page's tables once; a page pdfium fails on keeps what it had."""
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
+    page.text_read = True
+    try:
+        _read_bands(page, textpage)
+    except pdfium.PdfiumError:
+        page.bands = []
+
+
 def _read_bands(page: _Page, textpage: Any) -> None:
-    """pdfium's text of each band outside the tables, page numbers in the margins dropped."""
+    """pdfium's text of each band outside the tables, page numbers in the margins dropped, each
+    line with its box."""
+    boxes = _LineBoxes(page, textpage)
     for top, bottom, in_margin in _bands(page):
         text = textpage.get_text_bounded(0, page.height - bottom, page.width, page.height - top)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if in_margin:
             lines = [line for line in lines if not _PAGE_NUMBER.match(line)]
         if lines:
-            page.bands.append((top, lines))
+            page.bands.append((top, [(line, boxes.find(line, top, bottom)) for line in lines]))
+
+
+_MAX_TRIES = 4  # occurrences of a line's text tried before its box is left unknown
+
+
+class _LineBoxes:
+    """The boxes of a page's lines of text, from pdfium's text rectangles.
+
+    A band's line (``get_text_bounded``) is found in the page's text (``get_text_range``, whose
+    offsets are pdfium's character indices on nearly every page), and pdfium's rectangles of those
+    characters (one per text object) are joined. A line is found from where the previous one ended,
+    as both texts follow pdfium's character order; a match whose box lies outside the band (the
+    same words elsewhere on the page) is passed over. A line not found, or a page whose text and
+    characters do not line up, keeps no box: never a wrong one.
+
+    The price is two ctypes calls a line (three or more for a line of several runs), about 3 µs:
+    some 10 ms for 100 pages of prose. Reading a page without tables with the text page that
+    ``_read_page`` already built (``text_read``) saves more than that, so the check as a whole is
+    no slower (``bench/pdf_throughput.py``)."""
+
+    def __init__(self, page: _Page, textpage: Any) -> None:
+        from pypdfium2 import raw  # noqa: PLC0415
+
+        self._text = page.text
+        self._height = page.height
+        self._handle = textpage.raw
+        # where a text index is not a character index (pdfium left out or added characters), the
+        # characters of a line are not known: its box is not given
+        self._usable = len(page.text) == textpage.count_chars()
+        self._cursor = 0
+        self._count_rects = raw.FPDFText_CountRects
+        self._get_rect = raw.FPDFText_GetRect
+        self._values = (ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double())
+        self._refs = tuple(ctypes.byref(value) for value in self._values)
+
+    def find(self, line: str, top: float, bottom: float) -> BBox | None:
+        """The box of ``line``, printed between ``top`` and ``bottom`` (top-left coordinates)."""
+        if not self._usable:
+            return None
+        start = self._cursor
+        for _ in range(_MAX_TRIES):
+            index = self._text.find(line, start)
+            if index < 0:
+                return None
+            box = self._box(index, len(line))
+            if box is not None and top - 1 <= (box[1] + box[3]) / 2 <= bottom + 1:
+                self._cursor = index + len(line)
+                return box
+            start = index + 1
+        return None
+
+    def _box(self, index: int, count: int) -> BBox | None:
+        """The union of pdfium's rectangles of ``count`` characters from ``index``, top-left.
+        Written for speed: it runs for every line of every page."""
+        handle, get, (left, top, right, bottom), refs = self._handle, self._get_rect, self._values, self._refs
+        rects = self._count_rects(handle, index, count)
+        if rects <= 0:
+            return None
+        get(handle, 0, *refs)  # left, top, right, bottom, in user space
+        x0, y1, x1, y0 = left.value, top.value, right.value, bottom.value
+        for rect in range(1, rects):  # a line of several text objects (LibreOffice: one per run)
+            get(handle, rect, *refs)
+            x0, x1 = min(x0, left.value), max(x1, right.value)
+            y0, y1 = min(y0, bottom.value), max(y1, top.value)
+        return (x0, self._height - y1, x1, self._height - y0)  # top-left, as the tables' boxes are
 
 
 def _lines(pages: list[_Page]) -> list[Line]:
     lines: list[Line] = []
     for page in pages:
-        items: list[tuple[float, str | tuple[GridRow, bool]]] = [
+        size = (page.width, page.height)
+        items: list[tuple[float, tuple[str, BBox | None] | tuple[GridRow, bool]]] = [
             (top + index * 1e-3, text) for top, texts in page.bands for index, text in enumerate(texts)
         ]
         items.extend((row.top, (row, len(grid.rows) > 1)) for grid in page.tables for row in grid.rows)
         items.sort(key=lambda item: item[0])
         for _, item in items:
             number = len(lines) + 1
-            if isinstance(item, tuple):
+            if isinstance(item[0], GridRow):
                 row, positioned = item
-                lines.append(grid_line(number, row.cells, page=page.number, boxes=row.boxes, positioned=positioned))
+                lines.append(
+                    grid_line(
+                        number, row.cells, page=page.number, boxes=row.boxes, positioned=positioned, page_size=size
+                    )
+                )
             else:
-                lines.append(Line(number, item, page=page.number))
+                text, box = item
+                lines.append(Line(number, text, page=page.number, box=box, page_size=size))
     return lines
 
 

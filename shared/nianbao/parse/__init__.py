@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from nianbao.extract import Document, Line
-from nianbao.model import Origin, Prose, Report, Section, Table
+from nianbao.model import Prose, Report, Section, Table
 from nianbao.parse.meta import detect_format, find_agency, find_date, find_title, prose_of, read_years
-from nianbao.parse.rows import split_row
+from nianbao.parse.rows import origin_of, split_row
 from nianbao.parse.sections import Heading, find_headings
 from nianbao.parse.tables import (
     T3_ANCHORS,
@@ -177,7 +177,7 @@ def parse(document: Document) -> Report:
             heading=h.text,
             ordinal=h.ordinal,
             position=position,
-            origin=Origin(line=h.line.number, page=h.line.page),
+            origin=origin_of(h.line),
             prose=proses[h.number],
         )
         for position, h in enumerate(layout.headings, start=1)

@@ -11,6 +11,7 @@ from datetime import date
 from nianbao.extract import Line
 from nianbao.model import Origin, Prose, YearEvidence, YearStatement
 from nianbao.normalize import CN_NUMERAL, compact, display, to_int
+from nianbao.parse.rows import line_box, origin_of
 from nianbao.spec import FORMAT_2019, FORMAT_2021, FormatVersion
 
 _TITLE_WORDS = ("年度报告", "年报", "工作报告")
@@ -56,7 +57,7 @@ def find_title(lines: Sequence[Line], stop: int) -> tuple[str | None, Origin | N
             if len(joined) <= 60 and len(lines[following].key) <= 6 and any(w in joined for w in _TITLE_WORDS):
                 used = [index, following]
                 title = "".join(lines[i].key for i in used)
-                return title, Origin(line=lines[index].number, page=lines[index].page), set(used)
+                return title, _origin(lines, used), set(used)
         if len(text) > 60 or not any(word in text for word in _TITLE_WORDS):
             continue
         used = [index]
@@ -66,8 +67,14 @@ def find_title(lines: Sequence[Line], stop: int) -> tuple[str | None, Origin | N
             if len(before) <= 40 and not before.endswith(("。", ",", ";")):
                 used.insert(0, previous)
         title = "".join(lines[i].key for i in used)
-        return title, Origin(line=lines[used[0]].number, page=lines[used[0]].page), set(used)
+        return title, _origin(lines, used), set(used)
     return None, None, set()
+
+
+def _origin(lines: Sequence[Line], used: Sequence[int]) -> Origin:
+    """Where a title printed over ``used`` lines is: its first line, the box holding them all."""
+    first = origin_of(lines[used[0]])
+    return first.union(origin_of(lines[i]) for i in used[1:])
 
 
 def _is_org_line(text: str) -> bool:
@@ -133,7 +140,7 @@ def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -
         if match and plausible_year(int(match.group(1))):
             evidence.period = int(match.group(1))
             evidence.period_text = match.group(0)
-            evidence.period_origin = Origin(line=prose.line_at(match.start()))
+            evidence.period_origin = prose.origin_at(match.start(), match.end())
             if match.group(2) and int(match.group(2)) != evidence.period:
                 evidence.period_text += "（起止年份不一致）"
             break
@@ -147,7 +154,7 @@ def read_years(title: str | None, preamble: Prose, sections: dict[int, Prose]) -
                         year=year,
                         section=number,
                         text=display(sentence.lstrip("\n")),
-                        origin=Origin(line=prose.line_at(match.start())),
+                        origin=prose.origin_at(match.start(), match.start() + len(sentence)),
                         opening=match.start() == 0,
                     )
                 )
@@ -201,7 +208,7 @@ def find_date(lines: Sequence[Line]) -> tuple[PrintedDate | None, Origin | None]
     for index in [*reversed(indices[-10:]), *indices[:8]]:
         found = find_date_in(lines[index].key)
         if found:
-            return found, Origin(line=lines[index].number, page=lines[index].page)
+            return found, origin_of(lines[index])
     return None, None
 
 
@@ -236,8 +243,10 @@ def prose_of(lines: Sequence[Line], indices: Iterable[int]) -> Prose:
         if parts and parts[-1].endswith(("。", "!", "?", ";", ":")):
             parts.append("\n")
             offset += 1
+        line = lines[index]
         prose.starts.append(offset)
-        prose.lines.append(lines[index].number)
+        prose.lines.append(line.number)
+        prose.places.append((line.page, line_box(line), line.page_size))
         parts.append(piece)
         offset += len(piece)
     prose.text = "".join(parts)

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from nianbao.extract import Line
-from nianbao.model import Cell, CellKind, Origin
+from nianbao.extract import BBox, Line
+from nianbao.model import Cell, CellKind, Origin, union_box
 from nianbao.normalize import UNIT_TOKENS, VALUE_KINDS, classify, collapse
 
 # Past this many placements a row is treated as unplaceable (every cell unknown). It covers what
@@ -36,6 +36,20 @@ _PAGE_NUMBER = re.compile(
 )
 # A note printed after a row's cells ("注：含跨年度申请").
 _NOTE = re.compile(r"^(?:注|备注|说明|其中)")
+
+
+def line_box(line: Line, cells: Sequence[int] | None = None) -> BBox | None:
+    """Where ``line`` is on its page: a grid row's cells joined (or just ``cells`` of them), else
+    the box pdfium gave the line of text (None for text, Word and web pages)."""
+    if line.boxes is None:
+        return line.box
+    boxes = line.boxes
+    return union_box(boxes if cells is None else [boxes[i] for i in cells if i < len(boxes)])
+
+
+def origin_of(line: Line, cells: Sequence[int] | None = None) -> Origin:
+    """The origin of ``line`` (or of ``cells`` of a grid row): line, page, page size and box."""
+    return Origin(line=line.number, page=line.page, bbox=line_box(line, cells), page_size=line.page_size)
 
 
 def is_page_number(line: Line) -> bool:
@@ -179,6 +193,10 @@ def _cell(raw: str, origin: Origin) -> Cell:
     return Cell(raw=collapse(raw), kind=kind, value=value, origin=origin)
 
 
+def _cell_origin(line: Line, box: BBox | None) -> Origin:
+    return Origin(line=line.number, page=line.page, bbox=box, page_size=line.page_size)
+
+
 def _grid_slice(row: PrintedRow, ncols: int, align: str) -> range | None:
     """Where a grid row's value columns are: the last ``ncols`` (Tables 3 and 4) or the ``ncols``
     after the label (Table 2); None when the row does not have them there."""
@@ -200,19 +218,15 @@ def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> 
     ``align`` says where the value columns of a table sit: "right" (Tables 3 and 4) or "left",
     straight after the label (Table 2). It decides grid rows, whose cells are positioned.
     """
-    origin = Origin(line=row.line.number, page=row.line.page)
-    if row.line.grid:
+    line = row.line
+    # a cell printed as text has no box of its own: its origin names the line (rules then point
+    # at the row's box); a grid cell has its ruled box
+    origin = Origin(line=line.number, page=line.page)
+    if line.grid:
         span = _grid_slice(row, ncols, align)
         if span is not None:
-            cells_all, boxes = row.line.cells or [], row.line.boxes or []
-            return [
-                tuple(
-                    _cell(
-                        cells_all[i], Origin(line=row.line.number, page=row.line.page, bbox=boxes[i] if boxes else None)
-                    )
-                    for i in span
-                )
-            ], ncols
+            cells_all, boxes = line.cells or [], line.boxes or []
+            return [tuple(_cell(cells_all[i], _cell_origin(line, boxes[i] if boxes else None)) for i in span)], ncols
     fields = row.values
     if row.explicit and len(fields) != ncols:
         fields = rstrip_blank(fields)

@@ -17,7 +17,16 @@ from functools import cache
 from nianbao.extract import Line
 from nianbao.model import CellKind, LabelNote, Origin, Table, TableRow
 from nianbao.normalize import classify, collapse, display, shorten_digits, squeeze
-from nianbao.parse.rows import Layout, PrintedRow, continued, is_page_number, place, rstrip_blank, split_row
+from nianbao.parse.rows import (
+    Layout,
+    PrintedRow,
+    continued,
+    is_page_number,
+    origin_of,
+    place,
+    rstrip_blank,
+    split_row,
+)
 from nianbao.spec import (
     TABLE3_ALL_ROWS,
     TABLE3_COLUMNS,
@@ -156,10 +165,6 @@ def _evidence(raw: RawRow) -> str:
     return shorten_digits(f"{display(raw.label)} {values}".strip())
 
 
-def _origin(line: Line) -> Origin:
-    return Origin(line=line.number, page=line.page)
-
-
 @cache
 def _keywords(specs: tuple[RowSpec, ...]) -> list[tuple[str, int]]:
     """Every keyword (and known variant wording) with the index of its row, longest first."""
@@ -228,7 +233,7 @@ def _table_row(
         columns=tuple(c.key for c in columns),
         printed=printed,
         placements=placements,
-        origin=_origin(raw.printed.line),
+        origin=origin_of(raw.printed.line),
         evidence=_evidence(raw),
         numbers=sum(_holds_digits(v) for v in raw.printed.values),
     )
@@ -242,12 +247,19 @@ def _row_note(table: str, raw: RawRow, spec: RowSpec) -> list[LabelNote]:
     """A note when the row's printed label is worded differently from the standard one."""
     if is_standard(raw.label, spec.label):
         return []
-    origin = _origin(raw.printed.line)
+    origin = _label_origin(raw.printed)
     return [
         LabelNote(
             table=table, row=spec.key, column=None, printed=display(raw.label), standard=spec.label, origin=origin
         )
     ]
+
+
+def _label_origin(printed: PrintedRow) -> Origin:
+    """Where a row's label is printed: its label cells in a grid row that holds them, else the row."""
+    line = printed.line
+    labelled = [i for i, cell in enumerate(printed.prefix) if cell.strip()]
+    return origin_of(line, labelled) if line.boxes and labelled else origin_of(line)
 
 
 def _column_notes(table: str, header: str, columns: Sequence[ColumnSpec], origin: Origin) -> list[LabelNote]:
@@ -284,10 +296,10 @@ def parse_table3(lines: Sequence[Line], start: int, end: int, section: int | Non
                 last = raw.index
                 break
     layout = Layout.of([raw.printed for raw, _ in matched], len(TABLE3_COLUMNS))
-    origin = _origin(lines[start])
+    origin = origin_of(lines[start])
     table = Table(name="table3", section=section, origin=origin, last_line=lines[last].number, header=header)
     table.stray = [
-        (row.line.number, collapse(row.line.raw)) for index, row in read.stray if index < last and row.count > 1
+        (origin_of(row.line), collapse(row.line.raw)) for index, row in read.stray if index < last and row.count > 1
     ]
     for raw, spec in matched:
         if spec.key in table.rows:
@@ -323,7 +335,7 @@ def parse_table4(lines: Sequence[Line], start: int, end: int, section: int | Non
         printed.append(row)
         count += row.count
         last = index
-    origin = _origin(lines[start])
+    origin = origin_of(lines[start])
     table = Table(
         name="table4", section=section, origin=origin, last_line=lines[last].number, header="".join(header_parts)
     )
@@ -363,7 +375,7 @@ class Raw2:
 
 def read_table2(lines: Sequence[Line], start: int, end: int) -> Raw2:
     blocks: list[Block2] = []
-    current = Block2(None, "", [], _origin(lines[start]))
+    current = Block2(None, "", [], origin_of(lines[start]))
     pending: list[str] = []
     text: list[str] = []
     last = start
@@ -376,7 +388,7 @@ def read_table2(lines: Sequence[Line], start: int, end: int) -> Raw2:
         if block and printed is None:
             if current.rows or current.item or current.header:
                 blocks.append(current)
-            current = Block2(block.group(1), "", [], _origin(line))
+            current = Block2(block.group(1), "", [], origin_of(line))
             pending = []
             last = index
             continue
@@ -391,7 +403,7 @@ def read_table2(lines: Sequence[Line], start: int, end: int) -> Raw2:
         pending = []
         last = index
     blocks.append(current)
-    return Raw2(blocks, "".join(text), _origin(lines[start]), lines[last].number, last + 1)
+    return Raw2(blocks, "".join(text), origin_of(lines[start]), lines[last].number, last + 1)
 
 
 def build_table2(raw: Raw2, spec: Table2Spec, section: int | None) -> Table:

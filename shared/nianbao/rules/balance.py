@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao.model import Cell, CellKind, Finding, Location, Report, Table, TableRow
-from nianbao.rules.catalog import TABLE_SECTION, TABLE_SHORT, column_name, finding, layout_spec, row_name
+from nianbao.rules.catalog import TABLE_SECTION, TABLE_SHORT, cell_origin, column_name, finding, layout_spec, row_name
 from nianbao.spec import TABLE3_COLUMNS, TABLE4, Equation, Relation, Term, relations
 
 INF = float("inf")
@@ -225,14 +225,15 @@ def _evidence(eq: Equation, table: Table) -> str | None:
 
 
 def _location(relation: Relation, eq: Equation, table: Table) -> Location:
+    """Where the finding points: the stated cell (a total; for T3_APPLICATION_BALANCE, which names
+    a column only, 办理结果总计 and 结转下年度 of that column together), on the anchor row's line."""
     anchor = _anchor(eq, table)
-    return Location(
-        section=TABLE_SECTION[relation.table],
-        table=relation.table,
-        row=eq.row,
-        column=eq.column,
-        line=anchor.origin.line if anchor else None,
-        page=anchor.origin.page if anchor else None,
+    origin = None
+    if anchor is not None:
+        stated = [cell_origin(table.rows[t.row], t.column) for t in eq.stated if t.row in table.rows]
+        origin = stated[0].union(stated[1:])
+    return Location.of(
+        origin, section=TABLE_SECTION[relation.table], table=relation.table, row=eq.row, column=eq.column
     )
 
 
@@ -311,11 +312,11 @@ def _check_relation(
         f"“{'”“'.join(rows[:3])}”{'等' if len(rows) > 3 else ''}行的数值个数与列数不符，"
         f"无法确定数值对应的列，但无论怎样排列，总有一列不平衡（例如各行数值靠左排列时，"
         f"{_describe(relation, witness, table, report, {})}）。",
-        location=Location(
+        location=Location.of(
+            (_anchor(witness, table) or next(iter(table.rows.values()))).origin,
             section=TABLE_SECTION[relation.table],
             table=relation.table,
             row=witness.row,
-            line=(_anchor(witness, table) or next(iter(table.rows.values()))).origin.line,
         ),
         evidence=_evidence(witness, table),
     )

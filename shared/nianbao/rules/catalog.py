@@ -3,10 +3,12 @@ the dashboard, the store, notices and outside tools key on them, so they never c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from nianbao.model import Finding, Location, Report, Severity, TableRow
+from nianbao.model import Finding, Location, Origin, Report, Severity, TableRow
+from nianbao.sanitize import clean_text
 from nianbao.spec import (
     FORMAT_2021,
     FORMATS,
@@ -60,6 +62,8 @@ CODES: dict[str, Code] = {
         Code("INPUT_UNREADABLE", _ERROR, "文件无法读取"),
         Code("NO_TEXT_LAYER", _ERROR, "文件没有文字层（扫描件）"),
         Code("NOT_A_REPORT", _ERROR, "不是政府信息公开工作年度报告"),
+        # rosters (rosters/<division>.csv): which body a report belongs to
+        Code("BODY_UNKNOWN", _INFO, "机关未在名册中"),
         # the pipeline: our failure, not the report's (offices get no notice of it)
         Code("CHECK_FAILED", _ERROR, "系统未能完成核查"),
     )
@@ -84,6 +88,31 @@ def finding(
         expected=expected,
         actual=actual,
         evidence=" ".join(evidence.split()) if evidence else None,
+    )
+
+
+_NAME_LIMIT = 64  # characters of a body's name quoted in a message (roster names are at most 64)
+
+
+def body_unknown_message(agency: str | None, closest: Sequence[str], *, ambiguous: bool = False) -> str:
+    """The ``BODY_UNKNOWN`` message: the report's agency matches no roster body (or, ``ambiguous``,
+    more than one), naming the closest roster names (``nianbao.bodies.BodyMatch.closest_names``)."""
+    names = "、".join(clean_text(name, _NAME_LIMIT) for name in closest[:3])
+    shown = clean_text(agency, _NAME_LIMIT)
+    if not shown:
+        return "未能从报告中识别出发布机关的名称，无法与名册中的机关对应；请核对报告的标题和落款。"
+    if ambiguous and names:
+        return (
+            f"报告中的机关名称“{shown}”与名册中的多个机关相同：{names}，无法确定是哪一个。"
+            "请在名册中修改其名称或别名，使之可以区分。"
+        )
+    if not names:
+        return (
+            f"报告中的机关名称“{shown}”与名册中的机关均不匹配，名册中也没有相近的名称。"
+            "如该机关应当报送年报，请将其添加到名册。"
+        )
+    return (
+        f"报告中的机关名称“{shown}”与名册中的机关均不匹配；最接近的有：{names}。如为同一机关，请在名册中为其添加别名。"
     )
 
 
@@ -142,19 +171,28 @@ def layout_spec(report: Report) -> FormatSpec:
 
 
 def section_location(report: Report, number: int | None) -> Location:
+    """A section, at its heading (the heading's box in a PDF)."""
     section = report.sections.get(number) if number else None
-    return Location(
-        section=number, line=section.origin.line if section else None, page=section.origin.page if section else None
-    )
+    return Location.of(section.origin if section else None, section=number)
 
 
-def cell_location(table: str, row: TableRow | None, column: str | None, *, key: str | None = None) -> Location:
-    origin = row.origin if row else None
-    return Location(
-        section=TABLE_SECTION[table],
-        table=table,
-        row=row.key if row else key,
-        column=column,
-        line=origin.line if origin else None,
-        page=origin.page if origin else None,
-    )
+def cell_origin(row: TableRow, column: str | None) -> Origin:
+    """Where a cell is printed: its own box when the row is placed and the cell was ruled, else
+    the row's (a row printed as text, or a row whose cells have more than one placement)."""
+    cell = row.cell(column) if column is not None else None
+    if cell is not None and cell.origin is not None and cell.origin.bbox is not None:
+        return cell.origin
+    return row.origin
+
+
+def cell_location(
+    table: str,
+    row: TableRow | None,
+    column: str | None,
+    *,
+    key: str | None = None,
+    origin: Origin | None = None,
+) -> Location:
+    """A table cell (a row when ``column`` is None), at its box; ``origin`` overrides where."""
+    where = origin or (cell_origin(row, column) if row else None)
+    return Location.of(where, section=TABLE_SECTION[table], table=table, row=row.key if row else key, column=column)

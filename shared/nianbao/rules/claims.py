@@ -199,8 +199,9 @@ def _compare(report: Report, claim: Claim, number: int | None, prose: Prose) -> 
     table = report.table(target.table)
     where = f"第{SECTIONS[number - 1].ordinal}部分" if number else "报告开头"
     said = display(claim.clause)
-    location = Location(section=number, table=target.table, row=target.row, column=target.column,
-                        line=prose.line_at(claim.offset))  # fmt: skip
+    # the box is the quoted clause's (its lines on the page where it starts), not the table cell's
+    origin = prose.origin_at(claim.offset, claim.offset + len(claim.clause))
+    location = Location.of(origin, section=number, table=target.table, row=target.row, column=target.column)
     if table is None or not table.has_values:
         if claim.count > 0:
             state = "缺失" if table is None else "没有填写任何数据"

@@ -18,7 +18,7 @@ def check(report: Report) -> Iterator[Finding]:
     tables = [t for t in (report.table2, report.table3, report.table4) if t is not None]
     first_table = min(tables, key=lambda t: t.origin.line or 0) if tables else None
     where = (
-        Location(section=first_table.section, table=first_table.name, line=first_table.origin.line)
+        Location.of(first_table.origin, section=first_table.section, table=first_table.name)
         if first_table
         else Location()
     )
@@ -60,7 +60,7 @@ def _headings(report: Report) -> Iterator[Finding]:
         yield finding(
             "LABEL_NONSTANDARD",
             f"第{spec.ordinal}部分的标题“{section.heading}”与标准标题“{spec.heading}”措辞不同。",
-            location=Location(section=section.number, line=section.origin.line, page=section.origin.page),
+            location=Location.of(section.origin, section=section.number),
             evidence=section.heading,
         )
 
@@ -71,13 +71,8 @@ def _label(note: LabelNote) -> Finding:
     return finding(
         "LABEL_NONSTANDARD",
         f"{TABLE_SHORT.get(table, '')}的{thing}“{note.printed}”与标准格式的“{note.standard}”措辞不同。",
-        location=Location(
-            section=TABLE_SECTION.get(table),
-            table=note.table,
-            row=note.row,
-            column=note.column,
-            line=note.origin.line,
-            page=note.origin.page,
+        location=Location.of(
+            note.origin, section=TABLE_SECTION.get(table), table=note.table, row=note.row, column=note.column
         ),
         evidence=note.printed,
     )

@@ -37,7 +37,7 @@ def deadline(report: Report) -> date | None:
 
 def check(report: Report) -> Iterator[Finding]:
     yield from _title(report)
-    where = Location(line=report.published_origin.line if report.published_origin else None)
+    where = Location.of(report.published_origin)
     if report.published is None:
         yield finding("DATE_MISSING", "未找到发布日期：报告末尾通常应有发布机关署名和日期。")
         return
@@ -61,7 +61,7 @@ def check(report: Report) -> Iterator[Finding]:
 
 
 def _title(report: Report) -> Iterator[Finding]:
-    location = Location(line=report.title_origin.line if report.title_origin else None)
+    location = Location.of(report.title_origin)
     if report.title is None:
         yield finding(
             "TITLE_INCOMPLETE",

@@ -20,7 +20,7 @@ def year_mismatch(report: Report) -> Iterator[Finding]:
         yield finding(
             "YEAR_MISMATCH",
             f"标题为{years.title}年度，但统计期限写的是{years.period}年。",
-            location=Location(line=years.period_origin.line if years.period_origin else None),
+            location=Location.of(years.period_origin),
             expected=years.title,
             actual=years.period,
             evidence=years.period_text,
@@ -29,7 +29,7 @@ def year_mismatch(report: Report) -> Iterator[Finding]:
         yield finding(
             "YEAR_MISMATCH",
             f"统计期限“{years.period_text.removesuffix('（起止年份不一致）')}”的起止年份不一致。",
-            location=Location(line=years.period_origin.line if years.period_origin else None),
+            location=Location.of(years.period_origin),
             evidence=years.period_text,
         )
     if year is None:
@@ -49,7 +49,7 @@ def year_mismatch(report: Report) -> Iterator[Finding]:
             "YEAR_MISMATCH",
             f"{where}写道“{statement.text}”，把{statement.year}年当作本年度，而这是{year}年度的报告"
             "（可能沿用了其他年度报告的文字）。",
-            location=Location(section=statement.section, line=statement.origin.line),
+            location=Location.of(statement.origin, section=statement.section),
             expected=year,
             actual=statement.year,
             evidence=statement.text,
@@ -58,7 +58,7 @@ def year_mismatch(report: Report) -> Iterator[Finding]:
         yield finding(
             "YEAR_MISMATCH",
             f"落款日期{report.published_text}早于{year}年度结束，年度或日期有误。",
-            location=Location(line=report.published_origin.line if report.published_origin else None),
+            location=Location.of(report.published_origin),
             evidence=report.published_text,
         )
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nianbao.model import Cell, CellKind, Finding, Location, Report, Table, TableRow
+from nianbao.model import Cell, CellKind, Finding, Location, Origin, Report, Table, TableRow
 from nianbao.normalize import MAX_DIGITS, shorten_digits
 from nianbao.rules.catalog import (
     TABLE_NAMES,
     TABLE_SECTION,
     TABLE_SHORT,
     cell_location,
+    cell_origin,
     column_name,
     finding,
     layout_spec,
@@ -36,7 +37,7 @@ def check(report: Report) -> Iterator[Finding]:
             yield finding(
                 "TABLE_EMPTY",
                 f"{TABLE_NAMES[name]}有表头但没有填写任何数字。",
-                location=Location(section=table.section, table=name, line=table.origin.line, page=table.origin.page),
+                location=Location.of(table.origin, section=table.section, table=name),
                 evidence=_first_evidence(table),
             )
         else:
@@ -104,11 +105,11 @@ def _rows(report: Report, table: Table, spec: FormatSpec) -> Iterator[Finding]:
     for row in table.rows.values():
         yield from _shape(name, row)
         yield from _invalid(name, row, _column_specs(name, row, spec), spec)
-    for line, text in table.stray:
+    for origin, text in table.stray:
         yield finding(
             "ROW_SHAPE",
-            f"{TABLE_SHORT[name]}第{line}行的数字“{text}”没有行名，也接不上前一行，无法确定属于哪一行，已略去；请核对原文。",
-            location=Location(section=table.section, table=name, line=line),
+            f"{TABLE_SHORT[name]}第{origin.line}行的数字“{text}”没有行名，也接不上前一行，无法确定属于哪一行，已略去；请核对原文。",
+            location=Location.of(origin, section=table.section, table=name),
             evidence=text,
         )
     yield from _blanks(table, spec)
@@ -216,7 +217,7 @@ def _blanks(table: Table, spec: FormatSpec) -> Iterator[Finding]:
             "CELL_BLANK",
             f"{TABLE_SHORT[name]}“{column_name(name, col, spec)}”列全部未填写数字"
             f"（共{len(by_column[col])}行），应填写数字，没有的填0。",
-            location=cell_location(name, first, col).model_copy(update={"row": None}),
+            location=cell_location(name, first, col, origin=_union(by_column[col])).model_copy(update={"row": None}),
             evidence=first.evidence,
         )
     rest = [b for b in blanks if b.column not in whole_columns]
@@ -229,7 +230,7 @@ def _blanks(table: Table, spec: FormatSpec) -> Iterator[Finding]:
             yield finding(
                 "CELL_BLANK",
                 f"{_where(name, row, spec)}全部未填写数字，应填写数字，没有的填0。",
-                location=cell_location(name, row, None),
+                location=cell_location(name, row, None, origin=_union(items)),
                 evidence=row.evidence,
             )
             continue
@@ -242,6 +243,13 @@ def _blanks(table: Table, spec: FormatSpec) -> Iterator[Finding]:
                 location=cell_location(name, row, blank.column),
                 evidence=row.evidence,
             )
+
+
+def _union(blanks: list[_Blank]) -> Origin:
+    """Where a folded CELL_BLANK points: the box holding its blank cells, on the page of the first
+    (a column broken over a page break keeps its part on that page)."""
+    origins = [cell_origin(blank.row, blank.column) for blank in blanks]
+    return origins[0].union(origins[1:])
 
 
 def _column_order(table: Table, column: str) -> int:
