@@ -1,4 +1,5 @@
-"""ProcessReport: a batch of S3 ObjectCreated notifications from SQS -> nianbao.pipeline.
+"""ProcessReport: a batch of S3 ObjectCreated notifications from SQS -> nianbao.pipeline (a report
+under reports/) or nianbao.rosters (a roster under rosters/).
 
 Thin on purpose: it parses the event, runs the use case for every object named, logs and counts
 the outcome, and reports the records that failed so that SQS retries only those. Everything
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nianbao import aws
+from nianbao import aws, rosters
 from nianbao.pipeline import Deadline, process, s3_objects, services_from_env
 from nianbao.requeue import Requeue
 
@@ -48,6 +49,12 @@ def record_handler(record: SQSRecord, deadline: Deadline) -> None:
         return
     for obj in objects:
         logger.append_keys(bucket=obj.bucket, key=obj.key, version=obj.identity, report_id=obj.report_id)
+        if rosters.is_roster(obj):
+            loaded = rosters.load(obj, services)
+            details = {"accepted": loaded.accepted, "rejected": len(loaded.rejected), "refused": loaded.refused}
+            logger.info("roster loaded", extra=details | {"reattached": loaded.reattached})
+            count("RostersLoaded")
+            continue
         outcome = process(obj, services)
         logger.info("report checked", extra=outcome.model_dump(mode="json", exclude={"report_id"}))
         count(f"Reports{outcome.status.value.title()}")

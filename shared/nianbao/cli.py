@@ -2,7 +2,8 @@
 
 ``nianbao check PATH...`` checks reports offline; ``nianbao demo`` runs the whole system on moto;
 ``nianbao subscribe`` subscribes an office's email address to the notices of its area;
-``nianbao redrive`` moves dead-lettered notifications back to the queue once their cause is fixed.
+``nianbao redrive`` moves dead-lettered notifications back to the queue once their cause is fixed;
+``nianbao recheck`` re-checks stored reports checked by an older checker.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from nianbao.sanitize import clean_text, escape_name
 from nianbao.spec import SECTIONS
 
 if TYPE_CHECKING:
+    from nianbao.local.demo import Result as DemoResult
     from nianbao.local.demo import Row as DemoRow
+    from nianbao.store import RosterLoad
 
 app = typer.Typer(
     help="nianbao（年报）：检查政府信息公开工作年度报告的章节、表格和勾稽关系。",
@@ -230,18 +233,55 @@ def demo(
         raise typer.BadParameter(str(error), param_hint="FILES") from error
     err = Console(stderr=True)
     with err.status("正在启动 moto 并按 template.yaml 建立资源、处理上传的报告…"):
-        rows = run(list(files or []), division=division, year=year, verbose=verbose)
+        result = run(list(files or []), division=division, year=year, verbose=verbose)
 
     console = Console()
     offices = "，".join(f"{o.name}（{o.division_prefix}）" for o in DEFAULT_OFFICES)
     console.print(f"订阅通知的公开办（按区划代码前缀过滤）：{offices}")
+    if result.roster is not None:
+        console.print(_demo_roster(result.roster))
+    rows = result.rows
     missing = 0
     for row in rows:
         console.print(_demo_row(row))
         missing += row.report is None
     notices = sum(bool(r.offices) for r in rows)
     console.print(f"共上传 {len(rows)} 份，已入库 {len(rows) - missing} 份，{notices} 份发出了通知。")
+    console.print(_demo_lists(result))
     raise typer.Exit(1 if missing else 0)
+
+
+def _demo_roster(load: RosterLoad) -> Text:
+    text = Text(f"名册 {clean_text(load.key)}：收录 {load.accepted} 个机关", style="bold")
+    if load.refused:
+        return text.append(f"，未读取：{clean_text(load.refused)}")
+    text.append(f"，{len(load.rejected)} 行未收录" if load.rejected else "")
+    for row in load.rejected:
+        text.append(f"\n  第 {row['line']} 行：{clean_text(str(row['reason']))}")
+    return text
+
+
+def _demo_lists(result: DemoResult) -> Text:
+    """What an office's lists show: one current report per body and year, and who has not filed."""
+    by_id = {row.report.report_id: row for row in result.rows if row.report is not None}
+    text = Text("\n当前报告（每个机关每年一份：最新上传的一份，较早的已被替代）：\n", style="bold")
+    for current in sorted(result.current, key=lambda c: (c.year, c.division, c.body_id)):
+        row = by_id.get(current.report_id)
+        name = row.upload.path.name if row else current.key or current.report_id
+        text.append(f"  {current.year}年度 {clean_text(current.body_name or current.agency or '')} ")
+        text.append(current.status.zh, style=_STATUS_STYLE[current.status])
+        text.append(f" {clean_text(name)}")
+        replaced = [
+            clean_text(r.upload.path.name)
+            for r in result.rows
+            if r.report is not None and r.report.superseded_by == current.report_id
+        ]
+        text.append(f"（替代了 {'、'.join(replaced)}）\n" if replaced else "\n")
+    for year, bodies in sorted(result.missing.items()):
+        if bodies:
+            names = "、".join(clean_text(b.name) for b in bodies)
+            text.append(f"名册中尚未提交 {year} 年度报告的机关：{names}\n")
+    return text
 
 
 def _demo_row(row: DemoRow) -> Text:
@@ -310,6 +350,36 @@ def redrive(
     if result.failed:
         typer.echo(f"另有 {result.failed} 条未能发送到处理队列，仍留在死信队列中。", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def recheck(
+    division: Annotated[str, typer.Option("--division", "-d", help="只复核该区划代码（前缀）下的报告")] = "",
+    year: Annotated[int | None, typer.Option("--year", "-y", help="只复核该年度的报告", min=2008)] = None,
+    force: Annotated[bool, typer.Option("--force", help="复核所有报告，而不只是旧版本核查或核查失败的")] = False,
+) -> None:
+    """用当前版本的核查程序复核已入库的报告：此前由旧版本核查、或系统原因核查失败的报告重新核查，
+    只把新发现的错误通知公开办（使用当前 AWS 凭证，以及 FINDINGS_TABLE、NOTICES_TOPIC_ARN 环境变量）。"""
+    if division and not _DIVISION.match(division):
+        raise typer.BadParameter("行政区划代码应为 2 至 12 位数字", param_hint="--division")
+    from nianbao.pipeline import services_from_env  # noqa: PLC0415 - only this command needs AWS here
+    from nianbao.recheck import recheck as run  # noqa: PLC0415
+    from nianbao.version import checker_version  # noqa: PLC0415
+
+    services = services_from_env()
+    totals = {"looked_at": 0, "rechecked": 0, "noticed": 0, "skipped": 0}
+    cursor: str | None = None
+    while True:
+        summary = run(services, division, year, cursor=cursor, force=force)
+        for name in totals:
+            totals[name] += getattr(summary, name)
+        if summary.cursor is None:
+            break
+        cursor = summary.cursor
+    typer.echo(
+        f"核查程序版本 {checker_version()}：查看 {totals['looked_at']} 份，复核 {totals['rechecked']} 份，"
+        f"{totals['noticed']} 份有新发现的错误并已通知，{totals['skipped']} 份稍后再复核。"
+    )
 
 
 @app.callback()

@@ -112,9 +112,11 @@ def _division(report: StoredReport) -> str:
     return clean_text(report.division, _DIVISION) or "未识别"
 
 
-def _subject(report: StoredReport, error_count: int) -> str:
-    """``【年报核查】<机关><年度>年度报告：<结论>，N项错误``, the agency shortened to fit; always valid."""
-    tail = f"{_year(report)}年度报告：{report.status.zh}，{error_count}项错误"
+def _subject(report: StoredReport, error_count: int, *, new: bool = False) -> str:
+    """``【年报核查】<机关><年度>年度报告：<结论>，N项错误`` (a re-check: ``复核新发现N项错误``), the
+    agency shortened to fit; always valid."""
+    found = f"复核新发现{error_count}项错误" if new else f"{report.status.zh}，{error_count}项错误"
+    tail = f"{_year(report)}年度报告：{found}"
     agency = printable_text(report.agency, _AGENCY) or "（机关未识别）"
     room = SUBJECT_LIMIT - 1 - _units(_SUBJECT_PREFIX + tail)
     subject = _SUBJECT_PREFIX + _cut_units(agency, room) + tail if room > 1 else ""
@@ -151,13 +153,21 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if not errors:
         return None
+    # a re-check by a newer checker names only the errors new since the offices' last notice
+    new = report.notice_fingerprints is not None
     # the counts are the report's own: findings past the store's limit are counted, not listed
-    error_count = max(report.counts.get("error", 0), len(errors))
+    error_count = len(errors) if new else max(report.counts.get("error", 0), len(errors))
     warnings = report.counts.get("warning", 0)
     version = escape_name(report.version_id, _VERSION)
     key = f"s3://{escape_name(report.bucket, _BUCKET)}/{escape_name(report.key, _KEY)}"
+    if new:
+        summary = f"《{_name(report)}》经核查系统更新后复核，新发现错误 {error_count} 项（此前已通知的错误不再列出）。"
+    else:
+        summary = (
+            f"《{_name(report)}》经自动核查，结论为“{report.status.zh}”：错误 {error_count} 项，警告 {warnings} 项。"
+        )
     lines = [
-        f"《{_name(report)}》经自动核查，结论为“{report.status.zh}”：错误 {error_count} 项，警告 {warnings} 项。",
+        summary,
         "",
         f"文件：{key}{f'（版本 {version}）' if version else ''}",
         f"机关：{_agency(report) or '未识别'}    年度：{report.year or '未识别'}    区划：{_division(report)}",
@@ -173,7 +183,7 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
     lines += ["", "警告和提示不在此列出，请凭核查编号在核查平台查看完整结果。本通知由系统自动发送。"]
     rules = sorted({f.code for f in errors})
     return Notice(
-        subject=_subject(report, error_count),
+        subject=_subject(report, error_count, new=new),
         body="\n".join(lines),
         division=report.division,
         rules=rules,

@@ -27,15 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nianbao.fingerprint import fingerprints
+from nianbao.model import Finding, Severity
 from nianbao.notify import compose
 from nianbao.store import NoticeState, StoredReport
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from nianbao.model import Finding
-    from nianbao.notify import Notifier
-    from nianbao.store import FindingsStore
+    from nianbao.store.ports import NoticePublisher, ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ class NoticeOutcome:
 
 @dataclass(frozen=True)
 class Outbox:
-    store: FindingsStore
-    notifier: Notifier
+    store: ReportStore
+    notifier: NoticePublisher
     now: Callable[[], datetime]
     lease_seconds: int
     max_attempts: int = 12
@@ -65,7 +65,8 @@ class Outbox:
         claim = self.store.claim_notice(rid, self.now(), self.lease_seconds)
         if claim is None:  # sent, or held by another delivery: it (or the sweeper) finishes it
             return NoticeOutcome(NoticeState.SENDING)
-        notice = compose(report, self.store.findings(rid) if findings is None else findings)
+        named = _named(report, self.store.findings(rid) if findings is None else findings)
+        notice = compose(report, [f for f, _ in named])
         if notice is None:  # the record said errors but holds none: nothing to say
             self.store.notice_sent(rid, claim.token, "", self.now())
             return NoticeOutcome(NoticeState.SENT)
@@ -80,6 +81,12 @@ class Outbox:
             return NoticeOutcome(NoticeState.SENDING, published=True, record_lost=True)
         if not recorded:  # our lease ran out while publishing and another delivery took it over
             log.error("notice of report %s was published after its claim had been taken over", rid)
+        # what the offices now know of this body and year: a re-check tells them only what is new
+        told = [fp for f, fp in named if f.severity is Severity.ERROR]
+        try:
+            self.store.mark_noticed(report.body_id, report.listed_year, told)
+        except Exception:
+            log.exception("the errors noticed for report %s were not recorded", rid)
         return NoticeOutcome(NoticeState.SENT, published=True)
 
     def _not_published(self, report_id: str, token: str, attempts: int) -> NoticeOutcome:
@@ -103,3 +110,13 @@ class Outbox:
                 continue
             outcomes.append(self.deliver(report))
         return outcomes
+
+
+def _named(report: StoredReport, findings: list[Finding]) -> list[tuple[Finding, str]]:
+    """The findings the notice may name, with their fingerprints: all of them, or (a re-check)
+    only the errors the record names as new since the offices' last notice."""
+    pairs = list(zip(findings, fingerprints(findings), strict=True))
+    if report.notice_fingerprints is None:
+        return pairs
+    new = set(report.notice_fingerprints)
+    return [(f, fp) for f, fp in pairs if fp in new]

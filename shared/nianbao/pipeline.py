@@ -17,25 +17,25 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from nianbao import aws
+from nianbao import aws, runs
 from nianbao.check import check_bytes, unreadable
 from nianbao.config import Settings
-from nianbao.contract import report_dict
 from nianbao.events import S3Object, s3_objects
 from nianbao.extract import size_text
 from nianbao.isolate import ChildError, check_isolated
-from nianbao.model import CheckResult, Finding, Report, Severity, Status
+from nianbao.model import CheckResult, Finding, Report, Status
 from nianbao.notify import Notifier
 from nianbao.outbox import NoticeOutcome, Outbox
 from nianbao.rules.catalog import finding
-from nianbao.store import FindingsStore, NoticeState, StoredReport, stamp
+from nianbao.store import FindingsStore, NoticeState, StoredReport
+from nianbao.store.ports import NoticePublisher, ReportStore
 
 __all__ = ["Deadline", "Outcome", "S3Object", "Services", "process", "s3_objects", "services_from_env"]
 
@@ -74,6 +74,8 @@ class Outcome(BaseModel):
     report_id: str
     status: Status
     stored: bool  # False: an earlier delivery had stored it
+    current: bool = True  # the report of record of its body and year (False: a newer upload exists)
+    body_id: str = ""
     notice: NoticeState
     noticed: bool = False  # this delivery published the notice
     notice_deferred: bool = False  # publishing failed: the sweeper sends it
@@ -85,8 +87,8 @@ class Outcome(BaseModel):
 @dataclass
 class Services:
     s3: Any
-    store: FindingsStore
-    notifier: Notifier
+    store: ReportStore
+    notifier: NoticePublisher
     settings: Settings
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -117,8 +119,10 @@ class _Checked:
 
 
 def process(obj: S3Object, services: Services) -> Outcome:
-    """Check ``obj`` unless it was checked already, store the result, send its notice once."""
-    report = services.store.get(obj.report_id)
+    """Check ``obj`` unless it was checked already, store the result as its body's report of
+    record if it is the newest, send its notice once."""
+    store = services.store
+    report = store.get(obj.report_id)
     stored = False
     checked: _Checked | None = None
     findings: list[Finding] | None = None  # what this delivery stored, so the notice need not read it back
@@ -126,17 +130,26 @@ def process(obj: S3Object, services: Services) -> Outcome:
         checked = _check(obj, services)
         report, findings, stored = _store(obj, checked, services)
         if not stored:  # a concurrent delivery stored it first
-            report, findings = services.store.get(obj.report_id) or report, None
+            report, findings = store.get(obj.report_id) or report, None
+    # the newest upload of its body and year becomes the report of record (again, idempotently,
+    # on a redelivery: a crash may have come between storing and this)
+    current = store.make_current(report)
+    if not current:
+        report = store.get(report.report_id) or report
     notice = services.outbox.deliver(report, findings)
-    return _outcome(report, stored, notice, checked)
+    return _outcome(report, stored, notice, checked, current)
 
 
-def _outcome(report: StoredReport, stored: bool, notice: NoticeOutcome, checked: _Checked | None) -> Outcome:
+def _outcome(
+    report: StoredReport, stored: bool, notice: NoticeOutcome, checked: _Checked | None, current: bool
+) -> Outcome:
     peak = checked.peak_rss if checked else None
     return Outcome(
         report_id=report.report_id,
         status=report.status,
         stored=stored,
+        current=current,
+        body_id=report.body_id,
         notice=notice.state,
         noticed=notice.published,
         notice_deferred=notice.deferred,
@@ -147,20 +160,37 @@ def _outcome(report: StoredReport, stored: bool, notice: NoticeOutcome, checked:
 
 
 def _store(obj: S3Object, checked: _Checked, services: Services) -> tuple[StoredReport, list[Finding], bool]:
-    """Write the result; a result that cannot be stored as it is (a defect of ours, never an AWS
-    error) is stored as a failed check instead, so that the object still ends as a record.
-    Returns the record, the findings written with it, and False when it was there already."""
+    """Write the result as the object's first run; a result that cannot be stored as it is (a
+    defect of ours, never an AWS error) is stored as a failed check instead, so that the object
+    still ends as a record. Returns the record, the findings written with it, and False when it
+    was there already."""
     try:
-        report = _record(obj, checked.result, services)
-        return report, checked.result.findings, services.store.save(report, checked.result.findings)
+        run = _run(obj, checked.result, services, check_failed=checked.failed)
+        return run.report, run.plain, services.store.save_run(run.report, run.findings, run.detail)
     except (BotoCoreError, ClientError):
         raise
     except Exception:
         log.exception("storing the result of %s failed", obj.source, extra={"check_failed": True})
         checked.failed = True
-        failed = _check_failed(obj)
-        report = _record(obj, failed, services)
-        return report, failed.findings, services.store.save(report, failed.findings)
+        run = _run(obj, _check_failed(obj), services, check_failed=True)
+        return run.report, run.plain, services.store.save_run(run.report, run.findings, run.detail)
+
+
+def _run(obj: S3Object, result: CheckResult, services: Services, *, check_failed: bool) -> runs.Run:
+    now = services.now()
+    body, unknown = runs.attach(services.store, obj.division, result.report.agency, now)
+    result = runs.with_body_finding(result, unknown)
+    year = result.report.year or obj.key_year or 0
+    decisions = services.store.decisions(body.body_id, year)
+    return runs.build(
+        obj,
+        result,
+        body,
+        decisions,
+        now=now,
+        grace_seconds=services.settings.notice_grace_seconds,
+        check_failed=check_failed,
+    )
 
 
 def _check_failed(obj: S3Object) -> CheckResult:
@@ -173,75 +203,50 @@ def _check_failed(obj: S3Object) -> CheckResult:
     )
 
 
-def _check(obj: S3Object, services: Services) -> _Checked:
-    limits = services.settings.limits
+class ObjectUnreadableError(Exception):
+    """S3 will not give us the object's bytes, for a reason no retry can cure (in ``reason``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def fetch(obj: S3Object, s3: Any, max_bytes: int) -> bytes:
+    """The bytes of exactly the object the event announced (its version, or its ETag), at most
+    ``max_bytes``. Raises ObjectUnreadableError for what no retry cures (gone, replaced, a key we
+    cannot use, too large); other AWS errors propagate, so that SQS delivers the record again."""
     request: dict[str, str] = {"Bucket": obj.bucket, "Key": obj.key}
     if obj.version_id:
         request["VersionId"] = obj.version_id
     elif obj.etag:  # an unversioned bucket (or moto's event): the bytes must be the ones announced
         request["IfMatch"] = obj.etag
     try:
-        response = services.s3.get_object(**request)
+        response = s3.get_object(**request)
     except ClientError as error:
         reason = _PERMANENT.get(error.response.get("Error", {}).get("Code", ""))
         if reason is None:
-            raise  # throttling, 5xx, timeouts: SQS delivers the record again
-        return _Checked(unreadable(obj.source, reason))
+            raise  # throttling, 5xx, timeouts
+        raise ObjectUnreadableError(reason) from error
     length = int(response.get("ContentLength") or 0)
-    if length > limits.max_bytes:
+    if length > max_bytes:
         response["Body"].close()
-        return _Checked(
-            unreadable(obj.source, f"文件大小 {size_text(length)}，超过 {size_text(limits.max_bytes)} 的上限")
-        )
-    data = response["Body"].read(limits.max_bytes + 1)
+        raise ObjectUnreadableError(f"文件大小 {size_text(length)}，超过 {size_text(max_bytes)} 的上限")
+    data: bytes = response["Body"].read(max_bytes + 1)
+    return data
+
+
+def _check(obj: S3Object, services: Services) -> _Checked:
+    limits = services.settings.limits
+    try:
+        data = fetch(obj, services.s3, limits.max_bytes)
+    except ObjectUnreadableError as error:
+        return _Checked(unreadable(obj.source, error.reason))
     try:
         done = check_isolated(data, obj.source, limits, services.settings.sandbox, check=check_bytes)
     except ChildError:  # a defect of ours must not loop through retries: store it, log it
         log.exception("checking %s failed", obj.source, extra={"check_failed": True})
         return _Checked(_check_failed(obj), failed=True)
     return _Checked(done.value, done.peak_rss, done.seconds)
-
-
-def _record(obj: S3Object, result: CheckResult, services: Services) -> StoredReport:
-    now = services.now()
-    contract = report_dict(result)
-    report = result.report
-    notice = NoticeState.PENDING if _for_offices(result) else NoticeState.NONE
-    due = stamp(now + timedelta(seconds=services.settings.notice_grace_seconds))
-    return StoredReport(
-        report_id=obj.report_id,
-        bucket=obj.bucket,
-        key=obj.key,
-        version_id=obj.version_id,
-        etag=obj.etag,
-        size=obj.size,
-        division=obj.division,
-        key_year=obj.key_year,
-        year=report.year,
-        agency=report.agency,
-        title=report.title,
-        format=report.format.value,
-        file_type=report.file_type,
-        status=result.status,
-        counts=contract["counts"],
-        sections=contract["sections"],
-        tables=contract["tables"],
-        published=report.published_iso,
-        received_at=now.isoformat(),
-        checked_at=now.isoformat(),
-        finding_count=len(result.findings),
-        extraction_notes=report.extraction_notes,
-        uploader=obj.uploader,
-        sequencer=obj.sequencer,
-        event_time=obj.event_time,
-        notice=notice,
-        notice_due_at=due if notice is NoticeState.PENDING else None,
-    )
-
-
-def _for_offices(result: CheckResult) -> bool:
-    """Offices hear of errors in their reports, not of our failures to check them."""
-    return any(f.severity is Severity.ERROR and f.code != "CHECK_FAILED" for f in result.findings)
 
 
 def sweep(services: Services, remaining_ms: Callable[[], int] | None = None) -> list[NoticeOutcome]:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
-from nianbao.local.demo import EXAMPLE_DIVISIONS, Row, run
+from nianbao.local.demo import EXAMPLE_DIVISIONS, Result, Row, run
 from nianbao.model import Status
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,18 @@ COUNTY, CITY, PROVINCE = "湟中区政务公开办", "西宁市政务公开办",
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
+def result(tmp_path_factory: pytest.TempPathFactory) -> Result:
     corrupt = tmp_path_factory.mktemp("uploads") / "损坏的 年报+终稿.pdf"
     corrupt.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
     before = dict(os.environ)
-    result = run([PDF, corrupt], division="630122", year=2021)
+    done = run([PDF, corrupt], division="630122", year=2021)
     assert dict(os.environ) == before, "the demo leaves the environment as it found it"
-    return {row.upload.path.name: row for row in result}
+    return done
+
+
+@pytest.fixture(scope="module")
+def rows(result: Result) -> dict[str, Row]:
+    return {row.upload.path.name: row for row in result.rows}
 
 
 def test_every_example_and_every_file_given_is_stored(rows):
@@ -81,7 +86,27 @@ def test_the_command_prints_status_findings_and_offices_per_report():
     assert "表三收支不平衡（T3_APPLICATION_BALANCE）" in out
     assert f"通知：{COUNTY}、{CITY}、{PROVINCE}" in out
     assert "通知：无（没有错误）" in out
-    assert "共上传 7 份，已入库 7 份" in out
+    assert "共上传 8 份，已入库 8 份" in out
+    assert "名册 rosters/630122.csv：收录 5 个机关，1 行未收录" in out
+    assert "2023年度 青川县清水镇人民政府 通过 2023-clean.txt（替代了" in out
+
+
+def test_a_roster_and_two_versions_of_one_report_leave_only_the_current_one_listed(result, rows):
+    # Given the roster, and the draft then the corrected report of 清水镇 for 2023
+    assert result.roster is not None
+    assert (result.roster.accepted, len(result.roster.rejected)) == (5, 1)
+    draft, fixed = rows["2023-draft-unbalanced.txt"].report, rows["2023-clean.txt"].report
+    assert draft is not None
+    assert fixed is not None
+    assert (draft.status, fixed.status) == (Status.FAIL, Status.PASS)
+    assert draft.body_id == fixed.body_id == "630122-qs"  # matched to the roster's body
+    # Then the lists hold the corrected one only; the draft points to it
+    listed = [c.report_id for c in result.current if (c.body_id, c.year) == ("630122-qs", 2023)]
+    assert listed == [fixed.report_id]
+    assert draft.superseded_by == fixed.report_id
+    missing = {b.body_id for b in result.missing[2023]}
+    assert {"630122-gov", "630122-jy"} <= missing  # bodies of the roster that never filed
+    assert "630122-qs" not in missing
 
 
 def test_a_division_that_is_not_a_code_is_refused_before_anything_starts():

@@ -17,7 +17,7 @@ from nianbao.events import UNKNOWN_DIVISION
 from nianbao.local.stack import LocalStack
 from nianbao.model import Status
 from nianbao.pipeline import Deadline, S3Object, process, s3_objects, services_from_env
-from nianbao.store import NoticeState
+from nianbao.store import FindingsStore, NoticeState
 
 pytestmark = pytest.mark.integration
 
@@ -61,16 +61,16 @@ def test_a_defect_in_the_checker_is_stored_and_logged_for_operators_not_noticed_
 
 def test_a_result_that_cannot_be_stored_as_it_is_is_stored_as_a_failed_check(stack, monkeypatch, caplog):
     services = services_from_env()
-    real = services.store.save
+    real = services.store.save_run
     calls = []
 
-    def save_once_broken(report, findings):
+    def save_once_broken(report, findings, detail, **kwargs):
         calls.append(report.status)
         if len(calls) == 1:
             raise TypeError("Unsupported type for serialisation")
-        return real(report, findings)
+        return real(report, findings, detail, **kwargs)
 
-    monkeypatch.setattr(services.store, "save", save_once_broken)
+    monkeypatch.setattr(services.store, "save_run", save_once_broken)
     with caplog.at_level(logging.ERROR, logger="nianbao.pipeline"):
         outcome = process(put(stack, FAILING), services)
     assert calls == [Status.FAIL, Status.UNREADABLE]
@@ -129,7 +129,8 @@ def stored_unnoticed(stack: LocalStack, key: str) -> S3Object:
     services = services_from_env()
     obj = put(stack, FAILING, key)
     checked = pipeline._check(obj, services)
-    assert services.store.save(pipeline._record(obj, checked.result, services), checked.result.findings)
+    run = pipeline._run(obj, checked.result, services, check_failed=False)
+    assert services.store.save_run(run.report, run.findings, run.detail)
     return obj
 
 
@@ -183,6 +184,7 @@ def test_a_notice_that_can_never_be_published_is_given_up_after_its_attempts(sta
 def test_a_publish_whose_record_is_throttled_is_recorded_by_the_in_process_retry(stack, monkeypatch):
     services = services_from_env()
     obj = stored_unnoticed(stack, "reports/630122/2022/记录.txt")
+    assert isinstance(services.store, FindingsStore)
     client = services.store._client
     real = client.update_item
     throttled: list[str] = []
@@ -209,8 +211,8 @@ def test_a_publish_whose_record_is_throttled_is_recorded_by_the_in_process_retry
 def test_a_report_recorded_with_errors_but_no_finding_items_sends_nothing_and_is_settled(stack):
     services = services_from_env()
     obj = put(stack, FAILING)
-    report = pipeline._record(obj, pipeline._check(obj, services).result, services)
-    services.store.save(report, [])  # counts say errors, no finding items to list
+    run = pipeline._run(obj, pipeline._check(obj, services).result, services, check_failed=False)
+    services.store.save_run(run.report, [], run.detail)  # counts say errors, no finding items to list
     outcome = process(obj, services)
     assert outcome.notice is NoticeState.SENT
     assert not outcome.noticed

@@ -15,6 +15,7 @@ from cfnlint.api import lint_all
 from nianbao import aws
 from nianbao.config import Settings
 from nianbao.local.stack import load_template, point_code_at, translate
+from nianbao.store import Current, FindingRow, ReportRow
 
 pytestmark = pytest.mark.integration
 
@@ -53,9 +54,12 @@ def test_the_bucket_is_encrypted_versioned_private_and_tls_only(template):
     statement = statements(policy)["TlsOnly"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
-    [queue] = props["NotificationConfiguration"]["QueueConfigurations"]
-    assert queue["Event"] == "s3:ObjectCreated:*"
-    assert queue["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "reports/"}]
+    queues = props["NotificationConfiguration"]["QueueConfigurations"]
+    assert {q["Event"] for q in queues} == {"s3:ObjectCreated:*"}
+    assert [q["Filter"]["S3Key"]["Rules"] for q in queues] == [
+        [{"Name": "prefix", "Value": "reports/"}],
+        [{"Name": "prefix", "Value": "rosters/"}],
+    ]
 
 
 def test_the_queue_dead_letters_and_outlasts_the_function(template):
@@ -101,14 +105,14 @@ def test_both_queues_are_tls_only(template):
 
 
 def test_an_uploader_is_confined_to_its_own_division_prefix(template):
-    own = "reports/${!aws:PrincipalTag/division}/*"
+    own = ["reports/${!aws:PrincipalTag/division}/*", "rosters/${!aws:PrincipalTag/division}.csv"]
     [allow] = template["Resources"]["ReportsUploaderPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert (allow["Effect"], allow["Action"]) == ("Allow", "s3:PutObject")
-    assert allow["Resource"]["Fn::Sub"].endswith(own)
+    assert [r["Fn::Sub"].split("/", 1)[1] for r in allow["Resource"]] == own
     [bucket_policy] = resources(template, "AWS::S3::BucketPolicy").values()
     deny = statements(bucket_policy)["DivisionUploadersStayInTheirPrefix"]
     assert (deny["Effect"], deny["Action"]) == ("Deny", "s3:PutObject")
-    assert deny["NotResource"]["Fn::Sub"].endswith(own)
+    assert [r["Fn::Sub"].split("/", 1)[1] for r in deny["NotResource"]] == own
     assert deny["Condition"] == {"Null": {"aws:PrincipalTag/division": "false"}}
 
 
@@ -159,9 +163,21 @@ def test_the_table_is_on_demand_with_point_in_time_recovery_and_the_indexes_the_
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     indexes = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"ByYear", "ByStatus", "ByRule", "ByBody", "ByNoticeDue"}
+    assert set(indexes) == {
+        "AllReports", "BodyReports", "Current", "CurrentByStatus", "ByRule", "OpenErrors", "Bodies", "ByNoticeDue",
+    }  # fmt: skip
     # the outbox index carries only what the sweeper needs to find a record
     assert indexes["ByNoticeDue"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["report_id"]}
+    # lists project only what they show, and what the store's row models read
+    projected = {n: set(i["Projection"].get("NonKeyAttributes", [])) for n, i in indexes.items()}
+    assert projected["AllReports"] == projected["BodyReports"] == set(ReportRow.model_fields)
+    assert projected["Current"] == projected["CurrentByStatus"] == set(Current.model_fields) - {
+        "previous_report_id", "noticed",
+    }  # fmt: skip
+    assert projected["ByRule"] == projected["OpenErrors"] == set(FindingRow.model_fields)
+    assert indexes["Bodies"]["Projection"] == {"ProjectionType": "ALL"}  # body items are small and whole
+    # DynamoDB allows 100 projected attributes over all of a table's indexes
+    assert sum(len(p) for p in projected.values()) <= 100
 
 
 def test_every_skipped_security_check_says_why(template):
@@ -192,7 +208,7 @@ def actions(statement: dict[str, Any]) -> set[str]:
 
 
 def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue(roles):
-    assert set(roles) == {"ProcessReportFunction", "SweepNoticesFunction"}
+    assert set(roles) == {"ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction"}
     for role in roles.values():
         for statement in role_statements(role):
             targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -207,10 +223,14 @@ def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue
 def test_the_table_policies_list_only_the_actions_the_code_uses(roles):
     used = {
         "ProcessReportFunction": {
-            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
-            "dynamodb:Query",
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
+            "dynamodb:UpdateItem", "dynamodb:Query",
         },
         "SweepNoticesFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+        "RecheckReportsFunction": {
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
+            "dynamodb:UpdateItem", "dynamodb:Query",
+        },
     }  # fmt: skip
     for name, role in roles.items():
         granted = set().union(*(actions(s) for s in role_statements(role) if s["Effect"] == "Allow"))

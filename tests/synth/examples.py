@@ -26,6 +26,18 @@ NOTICE = """关于召开2024年度政务公开工作推进会的通知
 """
 
 
+# The roster of 湟中区 (630122) the demo loads: the bodies of the examples filed there, two that
+# have not filed, and a row it cannot accept (an unknown kind), to show what an office gets back.
+ROSTER = """body_id,name,aliases,kind,parent_body_id,division
+630122-gov,湟中区人民政府,,人民政府,,630122
+630122-qs,青川县清水镇人民政府,清水镇|清水镇政府,乡镇,630122-gov,630122
+630122-zr,安平县自然资源局,,部门,630122-gov,630122
+630122-bs,东湖区白沙街道办事处,白沙街道,街道,630122-gov,630122
+630122-jy,湟中区教育局,,部门,630122-gov,630122
+630122-xx,湟中区信访局,,机关,630122-gov,630122
+"""
+
+
 def _truth(seed: int, **kwargs: object) -> Truth:
     return random_truth(random.Random(seed), busy=0.6, **kwargs)  # type: ignore[arg-type]
 
@@ -36,6 +48,12 @@ def examples() -> dict[str, bytes]:
 
     clean = replace(_truth(11, version=FormatVersion.V2021, year=2023), agency="青川县清水镇人民政府")
     out["2023-clean.txt"] = render_text(clean, Layout.TABS, random.Random(1)).encode()
+    # the same body's first upload of that year: Table 3's results total 3 too high (the demo shows
+    # the clean one, uploaded after it, become the report of record)
+    total = clean.table3["results_total"][6]
+    assert isinstance(total, int)
+    draft = clean.with_cell("table3", "results_total", 6, total + 3)
+    out["2023-draft-unbalanced.txt"] = render_text(draft, Layout.TABS, random.Random(1)).encode()
 
     outdated = replace(_truth(12, version=FormatVersion.V2019, year=2023), agency="河西区民政局")
     out["2023-outdated-2019-layout.txt"] = render_text(outdated, Layout.TABS, random.Random(2)).encode()
@@ -67,6 +85,7 @@ def examples() -> dict[str, bytes]:
     out["2024-totals-only-late.md"] = render_text(late, Layout.MARKDOWN, random.Random(5)).encode()
 
     out["not-a-report.txt"] = NOTICE.encode()
+    out["roster-630122.csv"] = ROSTER.encode()
     return out
 
 

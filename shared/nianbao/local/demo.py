@@ -1,9 +1,11 @@
 """``nianbao demo``: the whole system on this machine, no AWS account.
 
 moto runs in server mode on 127.0.0.1; the stack is created from template.yaml (see stack.py for
-the shim); the example reports (and any files given) are uploaded under
-reports/<division>/<year>/; the real handler is called on the real queue messages; and what was
-stored and which offices were notified is printed. Nothing here re-implements the pipeline.
+the shim); the example roster is loaded, then the example reports (and any files given) are
+uploaded under reports/<division>/<year>/ (two of them: a failing draft and the corrected report
+of one body and year); the real handler is called on the real queue messages; and what was stored,
+which offices were notified, and what the office's lists show (one current report per body and
+year; who has not filed) is printed. Nothing here re-implements the pipeline.
 """
 
 from __future__ import annotations
@@ -14,19 +16,21 @@ import socket
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao import aws
 from nianbao.local.stack import EventSourceMapping, LocalStack, deploy, drain, load_handler, repository_root
 from nianbao.model import Finding
-from nianbao.store import StoredReport
+from nianbao.store import BodyRecord, Current, RosterLoad, StoredReport
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # Where each example is filed: a county (630122 湟中区), another district of the same city
 # (630105 城北区) and a county of another prefecture (632121 平安区); all in the province 63.
 EXAMPLE_DIVISIONS = {
     "2022-unbalanced.txt": ("630122", 2022),
+    # two uploads of one body and year: the failing draft, then the corrected report
+    "2023-draft-unbalanced.txt": ("630122", 2023),
     "2023-clean.txt": ("630122", 2023),
     "2023-outdated-2019-layout.txt": ("630105", 2023),
     "2023-missing-section-gb18030.txt": ("632121", 2023),
@@ -46,12 +50,27 @@ class Upload:
         return f"reports/{self.division}/{self.year}/{self.path.name}"
 
 
+ROSTER = EXAMPLES / "roster-630122.csv"  # loaded first: the bodies of 湟中区 (630122)
+ROSTER_KEY = "rosters/630122.csv"
+ROSTER_YEAR = 2023  # the year whose missing reports the demo lists
+
+
 @dataclass
 class Row:
     upload: Upload
     report: StoredReport | None  # None: nothing was stored (a defect the demo makes visible)
     findings: list[Finding]
     offices: list[str]  # the offices whose probe queue received the report's notice
+
+
+@dataclass
+class Result:
+    """What the demo did: the roster it loaded, each upload, and the lists an office would see."""
+
+    rows: list[Row]
+    roster: RosterLoad | None = None
+    current: list[Current] = field(default_factory=list)  # the report of record of each body and year
+    missing: dict[int, list[BodyRecord]] = field(default_factory=dict)  # roster bodies without one, by year
 
 
 def _free_port() -> int:
@@ -112,9 +131,10 @@ def run(
     year: int = 2023,
     root: Path | None = None,
     verbose: bool = False,
-) -> list[Row]:
-    """Stand the stack up on moto, upload, process, and report what happened to each upload.
-    ``verbose`` lets the handler's JSON logs through."""
+) -> Result:
+    """Stand the stack up on moto, load the example roster, upload, process, and report what
+    happened to each upload and what the office's lists show. ``verbose`` lets the handler's JSON
+    logs through."""
     from nianbao.pipeline import s3_objects, services_from_env  # noqa: PLC0415
 
     uploads = plan(files, division, year)
@@ -126,11 +146,15 @@ def run(
         try:
             with environment(stack.environment | quiet):
                 s3 = aws.client("s3")
+                mapping = EventSourceMapping(
+                    aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
+                )
+                # the roster first, so that the reports find their bodies
+                s3.put_object(Bucket=stack.bucket, Key=ROSTER_KEY, Body=ROSTER.read_bytes())
+                mapping.run()
                 for upload in uploads:
                     s3.put_object(Bucket=stack.bucket, Key=upload.key, Body=upload.path.read_bytes())
-                deliveries = EventSourceMapping(
-                    aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
-                ).run()
+                deliveries = mapping.run()
                 # the ids the handler stored under: from the notifications it was given
                 ids = {
                     obj.key: obj.report_id
@@ -146,9 +170,16 @@ def run(
                     report = store.get(report_id) if report_id else None
                     findings = store.findings(report.report_id) if report else []
                     rows.append(Row(upload, report, findings, noticed.get(report_id or "", [])))
+                years = sorted({u.year for u in uploads})
+                loads = store.roster_loads("630122", limit=1)
+                return Result(
+                    rows=rows,
+                    roster=loads[0] if loads else None,
+                    current=[c for y in years for c in store.current_reports("63", y, limit=200).items],
+                    missing={ROSTER_YEAR: store.missing_reports("630122", ROSTER_YEAR, limit=200).items},
+                )
         finally:
             services_from_env.cache_clear()
-    return rows
 
 
 @contextmanager
