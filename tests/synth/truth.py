@@ -44,6 +44,9 @@ class Truth:
     thin_section5: bool = False
     omit: frozenset[str] = frozenset()  # tables replaced by a sentence
     empty: frozenset[str] = frozenset()  # tables printed with their header and no numbers
+    # The prose of sections 1, 5 and 6 as paragraphs drawn from a bank (prose.draw_narrative), so
+    # that consecutive years of one body read differently; None keeps the fixed template.
+    narrative: dict[int, tuple[str, ...]] | None = None
 
     @property
     def spec(self):  # the FormatSpec of the layout
@@ -115,8 +118,13 @@ def random_table3(rng: random.Random, version: FormatVersion, busy: float = 0.3)
         col["carried_in"] = rng.randint(0, min(inflow, 3))
         col["new"] = inflow - col["carried_in"]
         columns.append(col)
+    return table3_of(version, columns)
+
+
+def table3_of(version: FormatVersion, columns: list[dict[str, int]]) -> dict[str, list[Value]]:
+    """Table 3 rows from its applicant columns, with the 总计 column summed."""
     table: dict[str, list[Value]] = {}
-    for row in spec.rows:
+    for row in FORMATS[version].table3.rows:
         values = [col[row.key] for col in columns]
         table[row.key] = [*values, sum(values)]
     return table

@@ -17,7 +17,8 @@ STABLE = {
     "TEXT_TABLE_MISMATCH": "warning", "YEAR_MISMATCH": "warning", "TITLE_INCOMPLETE": "warning",
     "FEE_STATEMENT_MISSING": "warning", "SECTION5_THIN": "warning", "DATE_MISSING": "info",
     "PUBLISHED_LATE": "warning", "INPUT_UNREADABLE": "error", "NO_TEXT_LAYER": "error", "NOT_A_REPORT": "error",
-    "BODY_UNKNOWN": "info",
+    "BODY_UNKNOWN": "info", "CARRYOVER_MISMATCH": "error", "IN_FORCE_CONTINUITY": "warning", "TEXT_REUSE": "warning",
+    "HIERARCHY_SUM": "warning", "REPORT_OVERDUE": "error",
 }  # fmt: skip
 
 

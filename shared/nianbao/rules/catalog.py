@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from nianbao.model import Finding, Location, Origin, Report, Severity, TableRow
@@ -66,6 +67,13 @@ CODES: dict[str, Code] = {
         Code("BODY_UNKNOWN", _INFO, "机关未在名册中"),
         # the pipeline: our failure, not the report's (offices get no notice of it)
         Code("CHECK_FAILED", _ERROR, "系统未能完成核查"),
+        # history: across years of one body and across the bodies below it (rules/history.py);
+        # REPORT_OVERDUE from the roster's schedule, not from a report
+        Code("CARRYOVER_MISMATCH", _ERROR, "上年结转数与上年度报告的结转下年度数不一致"),
+        Code("IN_FORCE_CONTINUITY", _WARNING, "现行有效件数与上年度不衔接"),
+        Code("TEXT_REUSE", _WARNING, "文字大量沿用上年度报告"),
+        Code("HIERARCHY_SUM", _WARNING, "汇总数与下属机关报告之和不符"),
+        Code("REPORT_OVERDUE", _ERROR, "逾期未报送年度报告"),
     )
 }
 
@@ -113,6 +121,17 @@ def body_unknown_message(agency: str | None, closest: Sequence[str], *, ambiguou
         )
     return (
         f"报告中的机关名称“{shown}”与名册中的机关均不匹配；最接近的有：{names}。如为同一机关，请在名册中为其添加别名。"
+    )
+
+
+def report_overdue_message(name: str, year: int, deadline: date) -> str:
+    """The ``REPORT_OVERDUE`` message: a roster body has no report of ``year`` by ``deadline``
+    (the last day it may be published: 31 January of the following year, art. 49)."""
+    shown = clean_text(name, _NAME_LIMIT) or "名册中的该机关"
+    due = f"{deadline.year}年{deadline.month}月{deadline.day}日"
+    return (
+        f"{shown}应于{due}前发布{year}年政府信息公开工作年度报告（《政府信息公开条例》第四十九条），"
+        "截至期限仍未收到其报告。请督促其尽快发布并上传；如已发布，请上传报告文件。"
     )
 
 
