@@ -44,6 +44,7 @@ from nianbao.store import (
     Decision,
     FindingRow,
     NoticeState,
+    Overdue,
     Page,
     ReportDetail,
     ReportRow,
@@ -124,6 +125,7 @@ class MemoryStore:
         self._decisions: dict[tuple[str, int, str], Item] = {}  # (body, year, fingerprint)
         self._audit: list[tuple[str, int, str, Item]] = []  # (body, year, sort key, decision)
         self._loads: dict[tuple[str, str], Item] = {}  # (division, loaded_at)
+        self._overdue: dict[tuple[str, int], Item] = {}  # (body, year)
 
     # --- runs ---------------------------------------------------------------------------------------
 
@@ -325,6 +327,29 @@ class MemoryStore:
         """Newest first (by ``loaded_at`` as text)."""
         loads = sorted(((at, item) for (d, at), item in self._loads.items() if d == division), reverse=True)
         return [RosterLoad.model_validate(copy.deepcopy(item)) for _, item in loads[: max(limit, 0)]]
+
+    # --- overdue reports --------------------------------------------------------------------------------
+
+    def record_overdue(self, overdue: Overdue) -> bool:
+        where = (overdue.body_id, overdue.year)
+        if where in self._overdue:
+            return False
+        self._overdue[where] = _stored(overdue)
+        return True
+
+    def overdue(self, body_id: str, year: int) -> Overdue | None:
+        item = self._overdue.get((body_id, year))
+        return Overdue.model_validate(copy.deepcopy(item)) if item is not None else None
+
+    def overdue_noticed(self, body_id: str, year: int, now: datetime) -> None:
+        item = self._overdue.get((body_id, year))
+        if item is not None:
+            item["noticed_at"] = stamp(now)
+
+    def clear_overdue(self, body_id: str, year: int, now: datetime) -> None:
+        item = self._overdue.get((body_id, year))
+        if item is not None and item.get("cleared_at") is None:
+            item["cleared_at"] = stamp(now)
 
     # --- triage -------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from rich.panel import Panel
 from rich.progress import track
 from rich.text import Text
 
+from nianbao import series
 from nianbao.check import check_path, os_reason, unreadable
 from nianbao.contract import to_csv, to_json, visible
 from nianbao.describe import location_text
@@ -163,7 +164,7 @@ def _summary(results: list[CheckResult]) -> str:
 
 
 @app.command()
-def check(
+def check(  # noqa: PLR0917 - typer reads each option from a parameter
     paths: Annotated[
         list[Path], typer.Argument(help="报告文件或目录（目录下查找 PDF、Word、网页和文本文件）", show_default=False)
     ],
@@ -175,8 +176,16 @@ def check(
         bool | None, typer.Option("--progress/--no-progress", help="显示进度条（默认：文件多且在终端时）")
     ] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="总以 0 退出（用于演示）")] = False,
+    history: Annotated[
+        bool, typer.Option("--history/--no-history", help="同一机关相邻年度的报告之间做跨年度核对（默认开启）")
+    ] = True,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="上一年度的报告文件，用于跨年度核对（本身不输出结果）", show_default=False),
+    ] = None,
 ) -> None:
-    """检查年度报告。退出码：0 无错误；1 有报告存在错误；2 有文件无法读取。"""
+    """检查年度报告。同一机关多个年度的报告一起检查时，核对年度之间的衔接（上年结转、现行有效件数、文字重复）。
+    退出码：0 无错误；1 有报告存在错误；2 有文件无法读取。"""
     # Inputs are checked in the order given; a path that cannot be read is an unreadable result.
     jobs = [job for path in paths for job in _jobs(path)]
     err = Console(stderr=True)
@@ -186,6 +195,10 @@ def check(
     limits = Limits.from_env()
     sandbox = Sandbox.from_env(limits.max_seconds)
     results = [job if isinstance(job, CheckResult) else check_path(job, limits, sandbox) for job in iterator]
+    if history or previous is not None:
+        # cross-year rules between the reports of one body, and against --previous
+        before = check_path(previous, limits, sandbox) if previous is not None else None
+        results = series.apply(results, before)
 
     if output is OutputFormat.JSON:
         sys.stdout.write(to_json(results, min_severity) + "\n")
@@ -281,6 +294,10 @@ def _demo_lists(result: DemoResult) -> Text:
         if bodies:
             names = "、".join(clean_text(b.name) for b in bodies)
             text.append(f"名册中尚未提交 {year} 年度报告的机关：{names}\n")
+    if result.overdue:
+        names = "、".join(clean_text(name) for name in result.overdue)
+        offices = "、".join(result.overdue_offices) or "无"
+        text.append(f"逾期检查（截至截止日次日）：{names} 逾期未报，已通知 {offices}\n")
     return text
 
 

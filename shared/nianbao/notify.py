@@ -191,6 +191,36 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
     )
 
 
+def _overdue_line(number: int, body_id: str, name: str) -> str:
+    return f"{number}. {clean_text(name, _AGENCY) or '（名称未识别）'}（名册编码 {escape_name(body_id, _ID)}）"
+
+
+def compose_overdue(division: str, year: int, overdue: list[tuple[str, str]], deadline: str) -> Notice:
+    """The notice of a division's roster bodies with no report of ``year`` by ``deadline``
+    (``overdue``: (body id, name) pairs), routed like any notice by ``division``."""
+    listed = overdue[:_LISTED]
+    lines = [
+        f"截至 {deadline}，以下 {len(overdue)} 个机关尚未提交 {year} 年度政府信息公开工作年度报告（按名册核对）：",
+        "",
+        *[_overdue_line(number, body_id, name) for number, (body_id, name) in enumerate(listed, start=1)],
+    ]
+    if len(overdue) > len(listed):
+        lines.append(f"……另有 {len(overdue) - len(listed)} 个机关。")
+    lines += [
+        "",
+        f"区划：{clean_text(division, _ID)}。报告上传后即自动核销，无需另行说明。",
+        "本通知由系统自动发送，每个机关每年只通知一次。",
+    ]
+    subject = f"{_SUBJECT_PREFIX}{len(overdue)}个机关未按期提交{year}年度报告"
+    return Notice(
+        subject=subject if valid_subject(subject) else _SUBJECT_FALLBACK,
+        body="\n".join(lines),
+        division=division,
+        rules=["REPORT_OVERDUE"],
+        report_id=f"overdue-{division}-{year}",
+    )
+
+
 def filter_policy(division_prefix: str) -> dict[str, Any] | None:
     """The filter policy an office subscribes with: notices whose division starts with its prefix
     (630122 a county, 6301 its city, 63 the province); None for every notice."""

@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from nianbao import aws, runs
+from nianbao import aws, crossyear, runs
 from nianbao.check import check_bytes, unreadable
 from nianbao.config import Settings
 from nianbao.events import S3Object, s3_objects
@@ -137,7 +137,25 @@ def process(obj: S3Object, services: Services) -> Outcome:
     if not current:
         report = store.get(report.report_id) or report
     notice = services.outbox.deliver(report, findings)
+    if current:
+        store.clear_overdue(report.body_id, report.listed_year, services.now())
+        settle_neighbours(report, services)
     return _outcome(report, stored, notice, checked, current)
+
+
+def settle_neighbours(report: StoredReport, services: Services) -> None:
+    """The next year's report of the same body, and a parent's that sums its children, compare
+    with this one: evaluate their cross-year findings again, and notice what is new."""
+    for body_id, year in crossyear.neighbours(services.store, report):
+        changed = crossyear.refresh(
+            services.store,
+            body_id,
+            year,
+            now=services.now(),
+            grace_seconds=services.settings.notice_grace_seconds,
+        )
+        if changed is not None:
+            services.outbox.deliver(changed)
 
 
 def _outcome(
@@ -181,6 +199,8 @@ def _run(obj: S3Object, result: CheckResult, services: Services, *, check_failed
     body, unknown = runs.attach(services.store, obj.division, result.report.agency, now)
     result = runs.with_body_finding(result, unknown)
     year = result.report.year or obj.key_year or 0
+    # the cross-year rules get their history as data: last year's report, the children's
+    result, facts = crossyear.with_history(result, crossyear.history_for(services.store, body, year))
     decisions = services.store.decisions(body.body_id, year)
     return runs.build(
         obj,
@@ -190,6 +210,7 @@ def _run(obj: S3Object, result: CheckResult, services: Services, *, check_failed
         now=now,
         grace_seconds=services.settings.notice_grace_seconds,
         check_failed=check_failed,
+        facts=facts,
     )
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from nianbao import runs
+from nianbao import crossyear, runs
 from nianbao.events import S3Object
-from nianbao.pipeline import Services, _check
+from nianbao.pipeline import Services, _check, settle_neighbours
 from nianbao.store import RunConflictError, StoredReport, decode_cursor, encode_cursor
 from nianbao.version import checker_version
 
@@ -96,6 +96,7 @@ def _again(report: StoredReport, services: Services, summary: Summary) -> None:
         body, unknown = runs.attach(store, obj.division, result.report.agency, now)
         result = runs.with_body_finding(result, unknown)
     year = result.report.year or obj.key_year or 0
+    result, facts = crossyear.with_history(result, crossyear.history_for(store, body, year))
     current = store.current(body.body_id, year)
     # the report of record after this run (a report the roster could not place, or whose year was
     # not read before, may become one now)
@@ -112,6 +113,7 @@ def _again(report: StoredReport, services: Services, summary: Summary) -> None:
         told=set(current.noticed) if current is not None and is_current else set(),
         silent=not is_current,
         received_at=report.received_at,
+        facts=facts,
     )
     try:
         store.save_run(run.report, run.findings, run.detail, replaces=report.run_id)
@@ -128,6 +130,8 @@ def _again(report: StoredReport, services: Services, summary: Summary) -> None:
             store.retire_current(report.body_id, report.listed_year)
     # the report of record again: current if it is the newest, else marked replaced again (the
     # new run's item does not carry the mark)
-    store.make_current(run.report)
+    now_current = store.make_current(run.report)
     outcome = services.outbox.deliver(run.report, run.plain)
     summary.noticed += outcome.published
+    if now_current:
+        settle_neighbours(run.report, services)

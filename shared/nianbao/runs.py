@@ -17,6 +17,7 @@ from nianbao.bodies import match_body, provisional_body_id
 from nianbao.contract import report_dict
 from nianbao.events import S3Object
 from nianbao.fingerprint import fingerprints
+from nianbao.history import YearFacts
 from nianbao.model import CheckResult, Finding, Severity, Status
 from nianbao.roster import Body, BodyKind
 from nianbao.rules import status_of
@@ -138,6 +139,7 @@ def build(
     told: set[str] | None = None,
     silent: bool = False,
     received_at: str | None = None,
+    facts: YearFacts | None = None,
 ) -> Run:
     """The run of ``result`` for ``obj`` under ``body``. Its notice names every error of a first
     run; for a re-check (``told``: what the offices were told of this body and year already),
@@ -146,24 +148,8 @@ def build(
     report = result.report
     year = report.year or obj.key_year or 0
     run_id = new_run_id(now)
-    prints = fingerprints(result.findings)
-    stored = [
-        StoredFinding(
-            report_id=obj.report_id,
-            run_id=run_id,
-            fingerprint=fp,
-            finding_index=index,
-            body_id=body.body_id,
-            year=year,
-            division=obj.division,
-            triage=decisions[fp].state if fp in decisions else TriageState.OPEN,
-            finding=finding,
-        )
-        for index, (finding, fp) in enumerate(zip(result.findings, prints, strict=True))
-    ]
-    errors = error_fingerprints(stored)
-    named = errors if told is None else errors - told
-    notice = NoticeState.PENDING if named and not (check_failed or silent) else NoticeState.NONE
+    stored = _stored(result.findings, obj.report_id, run_id, body.body_id, year, obj.division, decisions)
+    notice, named, due = _notice(stored, told, now, grace_seconds, quiet=check_failed or silent)
     contract = report_dict(result)
     record = StoredReport(
         report_id=obj.report_id,
@@ -197,7 +183,7 @@ def build(
         check_failed=check_failed,
         notice=notice,
         notice_fingerprints=None if told is None else sorted(named),
-        notice_due_at=stamp(now + timedelta(seconds=grace_seconds)) if notice is NoticeState.PENDING else None,
+        notice_due_at=due,
     )
     detail = ReportDetail(
         report_id=obj.report_id,
@@ -205,8 +191,86 @@ def build(
         sections=contract["sections"],
         tables=contract["tables"],
         extraction_notes=report.extraction_notes,
+        facts=facts.model_dump(mode="json") if facts is not None else None,
     )
     return Run(record, stored, detail)
+
+
+def _stored(  # noqa: PLR0917 - the run's coordinates, each a key of its items
+    findings: list[Finding],
+    report_id: str,
+    run_id: str,
+    body_id: str,
+    year: int,
+    division: str,
+    decisions: dict[str, Decision],
+) -> list[StoredFinding]:
+    """The findings of a run under their fingerprints, with the decisions taken on them."""
+    return [
+        StoredFinding(
+            report_id=report_id,
+            run_id=run_id,
+            fingerprint=fp,
+            finding_index=index,
+            body_id=body_id,
+            year=year,
+            division=division,
+            triage=decisions[fp].state if fp in decisions else TriageState.OPEN,
+            finding=finding,
+        )
+        for index, (finding, fp) in enumerate(zip(findings, fingerprints(findings), strict=True))
+    ]
+
+
+def _notice(
+    stored: list[StoredFinding], told: set[str] | None, now: datetime, grace_seconds: int, *, quiet: bool
+) -> tuple[NoticeState, set[str], str | None]:
+    """Whether the run has a notice, the errors it names, and when the sweeper may take it."""
+    errors = error_fingerprints(stored)
+    named = errors if told is None else errors - told
+    if not named or quiet:
+        return NoticeState.NONE, named, None
+    return NoticeState.PENDING, named, stamp(now + timedelta(seconds=grace_seconds))
+
+
+def rebuild(
+    report: StoredReport,
+    detail: ReportDetail,
+    findings: list[Finding],
+    decisions: dict[str, Decision],
+    *,
+    now: datetime,
+    grace_seconds: int,
+    told: set[str],
+) -> Run:
+    """A new run of a stored report with other findings (its cross-year findings evaluated again),
+    from what is stored: the file is not read again. Its notice names only errors new to the
+    offices (``told``)."""
+    run_id = new_run_id(now)
+    stored = _stored(findings, report.report_id, run_id, report.body_id, report.listed_year, report.division, decisions)
+    notice, named, due = _notice(stored, told, now, grace_seconds, quiet=report.check_failed)
+    status = report.status if report.status is Status.UNREADABLE else status_of(findings)
+    counts = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
+    fresh = report.model_copy(
+        update={
+            "run_id": run_id,
+            "status": status,
+            "effective_status": effective_status(status, stored),
+            "counts": counts,
+            "finding_count": len(stored),
+            "checked_at": now.isoformat(),
+            "notice": notice,
+            "notice_fingerprints": sorted(named),
+            "notice_due_at": due,
+            "notice_claimed_at": None,
+            "notice_claim": None,
+            "notice_message_id": None,
+            "notice_sent_at": None,
+            "notice_attempts": 0,
+            "notice_failed_at": None,
+        }
+    )
+    return Run(fresh, stored, detail.model_copy(update={"run_id": run_id}))
 
 
 def with_body_finding(result: CheckResult, extra: Finding | None) -> CheckResult:

@@ -86,7 +86,9 @@ def test_the_command_prints_status_findings_and_offices_per_report():
     assert "表三收支不平衡（T3_APPLICATION_BALANCE）" in out
     assert f"通知：{COUNTY}、{CITY}、{PROVINCE}" in out
     assert "通知：无（没有错误）" in out
-    assert "共上传 8 份，已入库 8 份" in out
+    assert "共上传 9 份，已入库 9 份" in out
+    assert "上年结转数与上年度报告的结转下年度数不一致（CARRYOVER_MISMATCH）" in out
+    assert "逾期未报，已通知" in out
     assert "名册 rosters/630122.csv：收录 5 个机关，1 行未收录" in out
     assert "2023年度 青川县清水镇人民政府 通过 2023-clean.txt（替代了" in out
 
@@ -131,3 +133,15 @@ def test_files_that_would_share_a_key_are_refused_before_anything_starts(tmp_pat
 def test_a_file_that_does_not_exist_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["demo", str(tmp_path / "nothing.pdf")])
     assert result.exit_code == 2
+
+
+def test_the_demo_shows_a_carry_over_mismatch_between_two_years_and_an_overdue_body(result, rows):
+    later = rows["2023-carryover-broken.txt"]
+    assert later.report is not None
+    assert "CARRYOVER_MISMATCH" in {f.code for f in later.findings}  # against 2022-unbalanced.txt
+    assert "CARRYOVER_MISMATCH" not in {f.code for f in rows["2022-unbalanced.txt"].findings}
+    assert later.offices == [COUNTY, CITY, PROVINCE]
+    # 湟中区教育局 never files; 湟中区人民政府's deadline (31 March) had not passed on 1 February
+    assert "湟中区教育局" in result.overdue
+    assert "湟中区人民政府" not in result.overdue
+    assert result.overdue_offices == [COUNTY, CITY, PROVINCE]

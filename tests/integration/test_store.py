@@ -20,6 +20,7 @@ from nianbao.store import (
     Decision,
     FindingsStore,
     NoticeState,
+    Overdue,
     Page,
     ReportDetail,
     StoredFinding,
@@ -611,3 +612,25 @@ def test_a_forged_cursor_is_refused_as_a_cursor(store, forged):
     cursor = base64.urlsafe_b64encode(forged.encode()).decode()
     with pytest.raises(ValueError, match="cursor"):
         store.current_reports("63", 2023, cursor=cursor)
+
+
+# --- overdue reports ------------------------------------------------------------------------------------
+
+
+def test_an_overdue_body_is_recorded_once_noticed_once_and_cleared_by_a_late_report(store):
+    finding_ = Finding(code="REPORT_OVERDUE", severity=Severity.ERROR, message="逾期")
+    overdue = Overdue(body_id="A", year=2023, name="甲", kind="部门", division="630122", deadline="2024-01-31",
+                      finding=finding_, found_at=stamp(NOW))  # fmt: skip
+    assert store.record_overdue(overdue)
+    assert not store.record_overdue(overdue.model_copy(update={"found_at": stamp(at(60))}))
+    first = store.overdue("A", 2023)
+    assert first is not None
+    assert (first.found_at, first.noticed_at, first.cleared_at) == (stamp(NOW), None, None)
+    store.overdue_noticed("A", 2023, at(10))
+    store.clear_overdue("A", 2023, at(20))
+    store.clear_overdue("A", 2023, at(30))  # cleared once: the first arrival is the one kept
+    back = store.overdue("A", 2023)
+    assert back is not None
+    assert (back.noticed_at, back.cleared_at) == (stamp(at(10)), stamp(at(20)))
+    store.clear_overdue("B", 2023, at(20))  # never overdue: nothing is made up
+    assert store.overdue("B", 2023) is None

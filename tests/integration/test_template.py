@@ -208,7 +208,9 @@ def actions(statement: dict[str, Any]) -> set[str]:
 
 
 def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue(roles):
-    assert set(roles) == {"ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction"}
+    assert set(roles) == {
+        "ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction", "ReportOverdueFunction",
+    }  # fmt: skip
     for role in roles.values():
         for statement in role_statements(role):
             targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -230,6 +232,9 @@ def test_the_table_policies_list_only_the_actions_the_code_uses(roles):
         "RecheckReportsFunction": {
             "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
             "dynamodb:UpdateItem", "dynamodb:Query",
+        },
+        "ReportOverdueFunction": {
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
         },
     }  # fmt: skip
     for name, role in roles.items():

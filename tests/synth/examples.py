@@ -67,6 +67,11 @@ def examples() -> dict[str, bytes]:
     )
     out["2022-unbalanced.txt"] = render_text(unbalanced, Layout.SPACES, random.Random(3)).encode()
 
+    # the same body's next year: clean in itself, but its 上年结转 is not last year's 结转下年度
+    following = replace(_truth(16, version=FormatVersion.V2021, year=2023), agency="安平县自然资源局")
+    assert following.table3["carried_in"] != unbalanced.table3["carried_out"]
+    out["2023-carryover-broken.txt"] = render_text(following, Layout.TABS, random.Random(6)).encode()
+
     missing = replace(
         _truth(14, version=FormatVersion.V2021, year=2023),
         agency="北山县教育局",

@@ -126,3 +126,40 @@ def test_each_file_is_checked_in_a_child_so_a_bomb_costs_only_its_own_result(tmp
     assert "内存（600 MB）" in reports["b-bomb.txt"]["findings"][0]["message"]
     assert reports["c-defect.txt"]["status"] == "unreadable"
     assert "程序缺陷" in reports["c-defect.txt"]["findings"][0]["message"]
+
+
+def _year(path: Path, seed: int, year: int, agency: str = "青川县清水镇人民政府") -> Path:
+    truth = random_truth(random.Random(seed), version=FormatVersion.V2021, year=year)
+    truth.agency = agency
+    path.write_text(render_text(truth, Layout.TABS, random.Random(seed), variants=False), encoding="utf-8")
+    return path
+
+
+def _codes(result_output: str) -> dict[str, set[str]]:
+    return {Path(r["source"]).name: {f["code"] for f in r["findings"]} for r in json.loads(result_output)["reports"]}
+
+
+def test_a_bodys_years_checked_together_are_compared_across_years(tmp_path):
+    # Given two clean years of one body whose carry-over does not add up, and another body's report
+    _year(tmp_path / "a-2022.txt", 101, 2022)
+    _year(tmp_path / "b-2023.txt", 202, 2023)
+    _year(tmp_path / "c-2023-other.txt", 303, 2023, agency="河西区民政局")
+    together = runner.invoke(app, ["check", str(tmp_path), "-f", "json"])
+    # Then the later year carries the cross-year finding, and nothing else does
+    assert together.exit_code == 1
+    found = _codes(together.stdout)
+    assert "CARRYOVER_MISMATCH" in found["b-2023.txt"]
+    assert "CARRYOVER_MISMATCH" not in found["a-2022.txt"] | found["c-2023-other.txt"]
+    # --no-history: each file alone
+    alone = runner.invoke(app, ["check", str(tmp_path), "-f", "json", "--no-history"])
+    assert alone.exit_code == 0
+    assert not any("CARRYOVER_MISMATCH" in codes for codes in _codes(alone.stdout).values())
+
+
+def test_previous_names_last_years_report_for_a_single_check(tmp_path):
+    last = _year(tmp_path / "2022.txt", 101, 2022)
+    this = _year(tmp_path / "2023.txt", 202, 2023)
+    result = runner.invoke(app, ["check", str(this), "--previous", str(last), "-f", "json"])
+    assert result.exit_code == 1
+    [report] = json.loads(result.stdout)["reports"]  # last year's is compared with, not reported
+    assert "CARRYOVER_MISMATCH" in {f["code"] for f in report["findings"]}

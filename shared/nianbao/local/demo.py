@@ -17,7 +17,9 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from nianbao import aws
 from nianbao.local.stack import EventSourceMapping, LocalStack, deploy, drain, load_handler, repository_root
@@ -29,6 +31,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # (630105 城北区) and a county of another prefecture (632121 平安区); all in the province 63.
 EXAMPLE_DIVISIONS = {
     "2022-unbalanced.txt": ("630122", 2022),
+    # the same body's next year, whose 上年结转 is not last year's 结转下年度
+    "2023-carryover-broken.txt": ("630122", 2023),
     # two uploads of one body and year: the failing draft, then the corrected report
     "2023-draft-unbalanced.txt": ("630122", 2023),
     "2023-clean.txt": ("630122", 2023),
@@ -53,6 +57,8 @@ class Upload:
 ROSTER = EXAMPLES / "roster-630122.csv"  # loaded first: the bodies of 湟中区 (630122)
 ROSTER_KEY = "rosters/630122.csv"
 ROSTER_YEAR = 2023  # the year whose missing reports the demo lists
+# the day the overdue check runs in the demo: after the 31 January deadline of the 2023 reports
+OVERDUE_CHECK = datetime(2024, 2, 1, 1, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -71,6 +77,8 @@ class Result:
     roster: RosterLoad | None = None
     current: list[Current] = field(default_factory=list)  # the report of record of each body and year
     missing: dict[int, list[BodyRecord]] = field(default_factory=dict)  # roster bodies without one, by year
+    overdue: list[str] = field(default_factory=list)  # bodies found overdue on OVERDUE_CHECK
+    overdue_offices: list[str] = field(default_factory=list)  # the offices their notice reached
 
 
 def _free_port() -> int:
@@ -172,7 +180,10 @@ def run(
                     rows.append(Row(upload, report, findings, noticed.get(report_id or "", [])))
                 years = sorted({u.year for u in uploads})
                 loads = store.roster_loads("630122", limit=1)
+                overdue, told = _overdue(stack, services_from_env())
                 return Result(
+                    overdue=overdue,
+                    overdue_offices=told,
                     rows=rows,
                     roster=loads[0] if loads else None,
                     current=[c for y in years for c in store.current_reports("63", y, limit=200).items],
@@ -180,6 +191,20 @@ def run(
                 )
         finally:
             services_from_env.cache_clear()
+
+
+def _overdue(stack: LocalStack, services: Any) -> tuple[list[str], list[str]]:
+    """The overdue check as ReportOverdue runs it the day after the deadline: the roster's bodies
+    with no 2023 report, and the offices their notice reached."""
+    from nianbao.overdue import sweep  # noqa: PLC0415
+    from nianbao.pipeline import Services  # noqa: PLC0415
+
+    on_the_day = Services(services.s3, services.store, services.notifier, services.settings, now=lambda: OVERDUE_CHECK)
+    summary = sweep(on_the_day, ROSTER_YEAR)
+    names = [body.name for body_id in summary.bodies_noticed if (body := services.store.body(body_id)) is not None]
+    noticed = _noticed(stack)
+    offices = [office for office in stack.probes if any(office in told for told in noticed.values())]
+    return names, offices
 
 
 @contextmanager

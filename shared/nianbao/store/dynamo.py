@@ -52,6 +52,7 @@ from nianbao.store.records import (
     Decision,
     FindingRow,
     NoticeState,
+    Overdue,
     Page,
     ReportDetail,
     ReportRow,
@@ -589,6 +590,57 @@ class FindingsStore:
             first_page_only=True,
         )
         return [RosterLoad.model_validate(_fields(i)) for i in items]
+
+    # --- overdue reports -----------------------------------------------------------------------------
+
+    def record_overdue(self, overdue: Overdue) -> bool:
+        """Keep that a body is overdue for a year; False when it was recorded before."""
+        item = {
+            "PK": f"BODY#{overdue.body_id}",
+            "SK": f"OVERDUE#{_year(overdue.year)}",
+            **overdue.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            self._persist(
+                lambda: self._client.put_item(
+                    TableName=self._table,
+                    Item=self._encode(to_dynamo(item)),
+                    ConditionExpression="attribute_not_exists(PK)",
+                )
+            )
+        except self._conditional():
+            return False
+        return True
+
+    def overdue(self, body_id: str, year: int) -> Overdue | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=self._encode({"PK": f"BODY#{body_id}", "SK": f"OVERDUE#{_year(year)}"}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return Overdue.model_validate(_fields(self._decode(item))) if item else None
+
+    def overdue_noticed(self, body_id: str, year: int, now: datetime) -> None:
+        self._overdue_update(body_id, year, "SET noticed_at = :now", now)
+
+    def clear_overdue(self, body_id: str, year: int, now: datetime) -> None:
+        """A report arrived for a body recorded overdue (nothing when it was not)."""
+        self._overdue_update(body_id, year, "SET cleared_at = :now", now, extra="AND attribute_not_exists(cleared_at)")
+
+    def _overdue_update(self, body_id: str, year: int, update: str, now: datetime, extra: str = "") -> None:
+        try:
+            self._persist(
+                lambda: self._client.update_item(
+                    TableName=self._table,
+                    Key=self._encode({"PK": f"BODY#{body_id}", "SK": f"OVERDUE#{_year(year)}"}),
+                    UpdateExpression=update,
+                    ConditionExpression=f"attribute_exists(PK) {extra}".strip(),
+                    ExpressionAttributeValues=self._encode({":now": stamp(now)}),
+                )
+            )
+        except self._conditional():
+            return
 
     # --- triage ---------------------------------------------------------------------------------------
 

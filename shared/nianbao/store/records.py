@@ -100,13 +100,30 @@ class StoredReport(BaseModel):
 
 
 class ReportDetail(BaseModel):
-    """What a run read from the file, too big for lists: its sections and table grids."""
+    """What a run read from the file, too big for lists: its sections and table grids, and the
+    facts later years (and a parent body) compare with (nianbao.history.YearFacts, as JSON)."""
 
     report_id: str
     run_id: str
     sections: dict[str, bool] = Field(default_factory=dict)
     tables: dict[str, Any] = Field(default_factory=dict)
     extraction_notes: list[str] = Field(default_factory=list)
+    facts: dict[str, Any] | None = None
+
+
+class Overdue(BaseModel):
+    """A roster body with no report of record for a year by its deadline (REPORT_OVERDUE)."""
+
+    body_id: str
+    year: int
+    name: str
+    kind: str
+    division: str
+    deadline: str  # ISO date
+    finding: Finding
+    found_at: str
+    noticed_at: str | None = None  # its office was told
+    cleared_at: str | None = None  # a report arrived after all
 
 
 class StoredFinding(BaseModel):
