@@ -104,7 +104,7 @@ def refresh(store: ReportStore, body_id: str, year: int, *, now: datetime, grace
         store.decisions(body_id, year),
         now=now,
         grace_seconds=grace_seconds,
-        told=set(current.noticed),
+        told=runs.told_of(report, stored, current.noticed),
     )
     try:
         store.save_run(run.report, run.findings, run.detail, replaces=report.run_id)

@@ -110,7 +110,9 @@ def _again(report: StoredReport, services: Services, summary: Summary) -> None:
         grace_seconds=services.settings.notice_grace_seconds,
         check_failed=checked.failed,
         # only the current upload's offices are told, and only of what they were not told yet
-        told=set(current.noticed) if current is not None and is_current else set(),
+        told=runs.told_of(report, store.stored_findings(report.report_id), current.noticed)
+        if current is not None and is_current
+        else set(),
         silent=not is_current,
         received_at=report.received_at,
         facts=facts,

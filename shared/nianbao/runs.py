@@ -72,6 +72,17 @@ def error_fingerprints(findings: Iterable[StoredFinding]) -> set[str]:
     }
 
 
+def told_of(report: StoredReport, findings: Iterable[StoredFinding], noticed: Iterable[str]) -> set[str]:
+    """The errors the offices know of for ``report``'s body and year: what was recorded as noticed,
+    and what the report's own notice named once it was sent (recording what was noticed is a write
+    of its own after the notice went out, and a failure there must not make old errors news)."""
+    told = set(noticed)
+    if report.notice is NoticeState.SENT:
+        named = report.notice_fingerprints
+        told |= set(named) if named is not None else error_fingerprints(findings)
+    return told
+
+
 def body_record(body: Body) -> BodyRecord:
     return BodyRecord(
         body_id=body.body_id,
@@ -251,25 +262,35 @@ def rebuild(
     notice, named, due = _notice(stored, told, now, grace_seconds, quiet=report.check_failed)
     status = report.status if report.status is Status.UNREADABLE else status_of(findings)
     counts = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
-    fresh = report.model_copy(
-        update={
-            "run_id": run_id,
-            "status": status,
-            "effective_status": effective_status(status, stored),
-            "counts": counts,
-            "finding_count": len(stored),
-            "checked_at": now.isoformat(),
-            "notice": notice,
-            "notice_fingerprints": sorted(named),
-            "notice_due_at": due,
-            "notice_claimed_at": None,
-            "notice_claim": None,
-            "notice_message_id": None,
-            "notice_sent_at": None,
-            "notice_attempts": 0,
-            "notice_failed_at": None,
-        }
-    )
+    run = {
+        "run_id": run_id,
+        "status": status,
+        "effective_status": effective_status(status, stored),
+        "counts": counts,
+        "finding_count": len(stored),
+        "checked_at": now.isoformat(),
+    }
+    if report.notice in (NoticeState.PENDING, NoticeState.SENDING):
+        # a notice not sent yet stays the one notice: pending or held by a delivery, it keeps its
+        # claim; a first notice names every error of the run it is sent from, a re-check's the new
+        # ones too
+        kept = report.notice_fingerprints
+        fresh = report.model_copy(
+            update=run | {"notice_fingerprints": None if kept is None else sorted({*kept, *named})}
+        )
+        return Run(fresh, stored, detail.model_copy(update={"run_id": run_id}))
+    notice_fields = {
+        "notice": notice,
+        "notice_fingerprints": sorted(named),
+        "notice_due_at": due,
+        "notice_claimed_at": None,
+        "notice_claim": None,
+        "notice_message_id": None,
+        "notice_sent_at": None,
+        "notice_attempts": 0,
+        "notice_failed_at": None,
+    }
+    fresh = report.model_copy(update=run | notice_fields)
     return Run(fresh, stored, detail.model_copy(update={"run_id": run_id}))
 
 

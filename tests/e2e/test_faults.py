@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -298,6 +299,9 @@ def uploads(rng: random.Random, round_number: int) -> list[Upload]:
     round's poison files."""
     made: list[Upload] = []
     for n in range(UPLOADS_PER_ROUND - POISON_PER_ROUND):
+        # eight agencies, random years: bodies with several reports of one year and of
+        # neighbouring years, so cross-year findings are evaluated again as years arrive (and
+        # noticed as news) while the faults hit
         truth = random_truth(rng)
         broken = n % 2 == 0
         if broken:
@@ -360,6 +364,10 @@ class Totals:
     missing: int = 0
     doubled: int = 0
     stray: int = 0
+    followups: int = 0  # 复核新发现: errors new since the first notice (cross-year)
+    followup_rules: set[str] = field(default_factory=set)
+    cross_year_first: int = 0  # clean reports whose first notice names only a cross-year error
+    told_twice: int = 0  # reports with an error named in two of their notices
     crash_window: int = 0
     crash_window_doubled: int = 0
     poison_unreadable: int = 0
@@ -430,11 +438,8 @@ def run_round(round_number: int, rng: random.Random, totals: Totals, monkeypatch
 
         # what came of it, read through clients without the injected faults
         store = observer
-        received = Counter(
-            json.loads(m["Body"])["MessageAttributes"]["report"]["Value"]
-            for m in drain(_clean_client, stack.probes["湟中区政务公开办"])
-        )
-        _account(objects, store, received, tally, totals)
+        inbox = Inbox([json.loads(m["Body"]) for m in drain(_clean_client, stack.probes["湟中区政务公开办"])])
+        _account(objects, store, inbox, tally, totals)
         totals.dead_letters += len(queue.dead)
         totals.requeued += requeue.bounced
         totals.virtual_hours += clock.seconds / 3600
@@ -513,9 +518,42 @@ def _invoke(handler: Callable[..., Any], queue: SimQueue, batch: list[Message], 
             queue.delete(message)
 
 
-def _account(
-    objects: dict[str, Upload], store: FindingsStore, received: Counter[str], tally: Tally, totals: Totals
-) -> None:
+# The only error a report can gain after its first notice: its neighbouring year arrived or changed.
+CROSS_YEAR_ERRORS = frozenset({"CARRYOVER_MISMATCH"})
+_ERROR_LINE = re.compile(r"^\d+\. (?P<error>.+)$")  # "1. 标题（CODE） — 位置": an error's identity
+
+
+class Inbox:
+    """An office's notices by report: first notices (every error of the report) and follow-ups
+    (复核新发现: errors new since), the rules each names, and how often each error was told."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.first: Counter[str] = Counter()
+        self.first_rules: dict[str, set[str]] = {}
+        self.followups: Counter[str] = Counter()
+        self.followup_rules: set[str] = set()
+        self.errors: dict[str, Counter[str]] = {}
+        for message in messages:
+            report_id = message["MessageAttributes"]["report"]["Value"]
+            rules = set(json.loads(message["MessageAttributes"]["rules"]["Value"]))
+            if "复核新发现" in message["Subject"]:
+                self.followups[report_id] += 1
+                self.followup_rules |= rules
+            else:
+                self.first[report_id] += 1
+                self.first_rules.setdefault(report_id, set()).update(rules)
+            told = self.errors.setdefault(report_id, Counter())
+            told.update(m["error"] for line in message["Message"].splitlines() if (m := _ERROR_LINE.match(line)))
+
+    def told_twice(self, report_id: str) -> bool:
+        return any(n > 1 for n in self.errors.get(report_id, Counter()).values())
+
+    @property
+    def report_ids(self) -> set[str]:
+        return set(self.first) | set(self.followups)
+
+
+def _account(objects: dict[str, Upload], store: FindingsStore, inbox: Inbox, tally: Tally, totals: Totals) -> None:
     totals.uploaded += len(objects)
     for report_id, upload in objects.items():
         report = store.get(report_id)
@@ -525,21 +563,26 @@ def _account(
         if upload.poison:
             totals.poison += 1
             totals.poison_unreadable += report.status is Status.UNREADABLE
-        got = received[report_id]
+        got = inbox.first[report_id]
+        totals.followups += inbox.followups[report_id]
         if report_id in tally.crash_window:
             totals.crash_window += 1
             totals.crash_window_doubled += got == 2
             continue
+        totals.told_twice += inbox.told_twice(report_id)
         if upload.expect_notice:
             totals.expected_notices += 1
             totals.exactly_once += got == 1
             totals.missing += got == 0
             totals.doubled += got > 1
         else:
-            totals.stray += got > 0
+            # a clean report is noticed only for a cross-year error (its neighbour was stored first)
+            totals.stray += got > 0 and not inbox.first_rules[report_id] <= CROSS_YEAR_ERRORS
+            totals.cross_year_first += got > 0 and inbox.first_rules[report_id] <= CROSS_YEAR_ERRORS
         assert report.notice in (NoticeState.NONE, NoticeState.SENT), (upload.key, report.notice)
     totals.duplicate_results += sum(n - 1 for n in Counter(r.key for r in _all(store)).values() if n > 1)
-    totals.stray += sum(1 for report_id in received if report_id not in objects)
+    totals.stray += sum(1 for report_id in inbox.report_ids if report_id not in objects)
+    totals.followup_rules |= inbox.followup_rules
 
 
 def _all(store: FindingsStore) -> list[StoredReport]:
@@ -581,7 +624,10 @@ def test_nothing_lost_nothing_sent_twice_under_faults(quiet, no_backoff, monkeyp
     assert totals.duplicate_results == 0
     assert totals.missing == 0
     assert totals.doubled == 0
+    assert totals.told_twice == 0
     assert totals.stray == 0
+    assert totals.followups > 0  # cross-year findings were noticed as news under the faults too
+    assert totals.followup_rules <= CROSS_YEAR_ERRORS
     assert totals.exactly_once == totals.expected_notices
     assert totals.poison_unreadable == totals.poison == ROUNDS * POISON_PER_ROUND
     assert totals.dead_letters == 0  # no healthy report dead-lettered
@@ -608,6 +654,9 @@ def report(totals: Totals) -> str:
         ("  never noticed", totals.missing),
         ("  noticed more than once", totals.doubled),
         ("notices to reports without errors", totals.stray),
+        ("follow-up notices (errors new since: cross-year)", totals.followups),
+        ("clean reports noticed for a cross-year error only", totals.cross_year_first),
+        ("reports with an error told twice (outside the crash window)", totals.told_twice),
         ("crash between SNS accepting and recording (counted apart)", totals.crash_window),
         ("  of which noticed twice", totals.crash_window_doubled),
         ("poison files stored as unreadable", f"{totals.poison_unreadable} / {totals.poison}"),
