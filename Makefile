@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) 2>/dev/null | cks
 TOOLS ?= .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-$(shell cat .ci/tools.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install lock demo test unit lint typecheck template bench examples fixtures clean
+.PHONY: install lock demo test unit lint typecheck template bench examples fixtures screenshots clean
 
 # The project with its dev tools, held to the lock's versions: pip takes the lock's `name==version`
 # pins as constraints (hashes dropped: pip does not settle what a hash in a constraints file means).
@@ -66,12 +66,17 @@ template: $(STAMP) $(TOOLS_STAMP)
 	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 ## Benchmarks: text reports per second; PDFs against pdfplumber and pypdfium2 (time and peak RSS);
-## the function's cold start against boto3's.
+## the function's cold start against boto3's; isolation's cost; the dashboard API against plain queries.
 bench: $(STAMP)
 	$(BIN)/python -m bench.text_throughput
 	$(BIN)/python -m bench.pdf_throughput
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.isolation
+	$(BIN)/python -m bench.dashboard_api
+
+## The README's dashboard screenshots, taken by the browser test over the demo's data.
+screenshots: $(STAMP)
+	NIANBAO_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q --no-cov -p no:cacheprovider tests/e2e/test_dashboard_browser.py
 
 ## The long fuzz run: 10,000 damaged PDF/Word/HTML files and random bytes through check_bytes, none
 ## may raise or take 2 s (the unit suite runs 300 of them). NIANBAO_FUZZ_SEED picks other examples.

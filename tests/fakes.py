@@ -276,6 +276,9 @@ class MemoryStore:
         item = self._bodies.get(body_id)
         return BodyRecord.model_validate(copy.deepcopy(item)) if item is not None else None
 
+    def bodies_by_id(self, body_ids: list[str]) -> dict[str, BodyRecord]:
+        return {b: BodyRecord.model_validate(self._bodies[b]) for b in body_ids if b in self._bodies}
+
     def bodies(self, prefix: str = "", cursor: str | None = None, limit: int = 100) -> Page[BodyRecord]:
         """The Bodies index: ``BODIES#<prov>``, sorted by ``<division>#<body>``, whole items."""
         entries = [

@@ -29,10 +29,13 @@ def _session() -> Any:
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: str, signature_version: str | None = None) -> Any:
+    """A client of ``service``; ``signature_version`` for presigned URLs (s3v4: the only one every
+    region takes, China's included)."""
     from botocore.config import Config  # noqa: PLC0415
 
-    return _session().client(service, config=Config(retries=_RETRIES, connect_timeout=5, read_timeout=60))
+    config = Config(retries=_RETRIES, connect_timeout=5, read_timeout=60, signature_version=signature_version)
+    return _session().client(service, config=config)
 
 
 def reset() -> None:

@@ -38,6 +38,7 @@ from nianbao.spec import SECTIONS
 if TYPE_CHECKING:
     from nianbao.local.demo import Result as DemoResult
     from nianbao.local.demo import Row as DemoRow
+    from nianbao.local.stack import LocalStack
     from nianbao.store import RosterLoad
 
 app = typer.Typer(
@@ -222,7 +223,7 @@ def _division(value: str) -> str:
 
 
 @app.command()
-def demo(
+def demo(  # noqa: PLR0917 - typer reads each option from a parameter
     files: Annotated[
         list[Path] | None,
         typer.Argument(help="另外上传的报告文件（在示例报告之后）", exists=True, dir_okay=False, show_default=False),
@@ -232,11 +233,12 @@ def demo(
     ] = "630122",
     year: Annotated[int, typer.Option("--year", "-y", help="上传文件的报告年度（存放路径中的年份）", min=2008)] = 2023,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="显示处理函数的日志")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="演示后在本机打开核查看板（Ctrl-C 结束）")] = False,
+    port: Annotated[int, typer.Option("--port", help="看板端口（与 --serve 同用）", min=1, max=65535)] = 8000,
 ) -> None:
     """在本机演示整个系统：moto 模拟 AWS，按 template.yaml 建立资源，上传示例报告，运行真实的处理函数，
-    显示每份报告的核查结论和收到通知的公开办。无需 AWS 账号。"""
+    显示每份报告的核查结论和收到通知的公开办。无需 AWS 账号。加 --serve 则随后在 127.0.0.1 上打开核查看板。"""
     from nianbao.local.demo import plan, run  # noqa: PLC0415 - moto and the SAM translator only load here
-    from nianbao.local.stack import DEFAULT_OFFICES  # noqa: PLC0415
 
     for name in ("moto", "werkzeug"):  # request lines, and notes on the resources moto does not model
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
@@ -245,8 +247,75 @@ def demo(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="FILES") from error
     err = Console(stderr=True)
-    with err.status("正在启动 moto 并按 template.yaml 建立资源、处理上传的报告…"):
-        result = run(list(files or []), division=division, year=year, verbose=verbose)
+    dashboard = f"http://127.0.0.1:{port}/"
+    then = (lambda stack, result: _serve_demo(stack, result, port)) if serve else None
+    with err.status("正在启动 moto 并按 template.yaml 建立资源、处理上传的报告…") as status:
+        if serve:
+            status.stop()  # the dashboard prints and serves from inside the run
+        result = run(
+            list(files or []), division=division, year=year, verbose=verbose, then=then, dashboard_url=dashboard
+        )
+    if not serve:
+        _print_demo(result)
+    raise typer.Exit(1 if any(row.report is None for row in result.rows) else 0)
+
+
+def _serve_demo(stack: LocalStack, result: DemoResult, port: int) -> None:
+    """Print the demo's results, then serve the dashboard over them until Ctrl-C."""
+    from nianbao.dashboard.local import dashboard_environment  # noqa: PLC0415
+    from nianbao.local.demo import ROSTER_YEAR, environment  # noqa: PLC0415
+
+    _print_demo(result)
+    with environment(dashboard_environment(stack.outputs["FindingsTableName"], stack.bucket, ROSTER_YEAR)):
+        _serve_dashboard(port)
+
+
+def _serve_dashboard(port: int) -> None:
+    """The DashboardApi handler (its environment set) on 127.0.0.1 until Ctrl-C."""
+    from nianbao.dashboard.local import load_dashboard_handler, serve_forever  # noqa: PLC0415
+
+    console = Console()
+    serve_forever(
+        load_dashboard_handler(),
+        "127.0.0.1",
+        port,
+        on_ready=lambda url: console.print(
+            f"核查看板：{url} （本地模式，选择一个公开办登录；Ctrl-C 结束）", style="bold"
+        ),
+    )
+
+
+@app.command()
+def serve(
+    table: Annotated[
+        str, typer.Option("--table", envvar="FINDINGS_TABLE", help="核查结果表（堆栈输出 FindingsTableName）")
+    ],
+    bucket: Annotated[
+        str, typer.Option("--bucket", envvar="REPORTS_BUCKET", help="报告存储桶（堆栈输出 ReportsBucketName）")
+    ],
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="如 moto server 的地址 http://127.0.0.1:5000"),
+    ] = None,
+    port: Annotated[int, typer.Option("--port", help="端口", min=1, max=65535)] = 8000,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="默认显示的年度", min=2008)] = None,
+) -> None:
+    """在本机（127.0.0.1）运行核查看板：与部署的看板函数相同的代码，读取 moto server 或真实的结果表。
+    登录为本地模式（选择一个公开办，不经验证），只供本机使用。"""
+    import os  # noqa: PLC0415
+
+    from nianbao import aws  # noqa: PLC0415
+    from nianbao.dashboard.local import dashboard_environment  # noqa: PLC0415
+
+    os.environ.update(dashboard_environment(table, bucket, year))
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    aws.reset()
+    _serve_dashboard(port)
+
+
+def _print_demo(result: DemoResult) -> None:
+    from nianbao.local.stack import DEFAULT_OFFICES  # noqa: PLC0415
 
     console = Console()
     offices = "，".join(f"{o.name}（{o.division_prefix}）" for o in DEFAULT_OFFICES)
@@ -261,7 +330,6 @@ def demo(
     notices = sum(bool(r.offices) for r in rows)
     console.print(f"共上传 {len(rows)} 份，已入库 {len(rows) - missing} 份，{notices} 份发出了通知。")
     console.print(_demo_lists(result))
-    raise typer.Exit(1 if missing else 0)
 
 
 def _demo_roster(load: RosterLoad) -> Text:

@@ -35,6 +35,8 @@ class Settings(BaseModel):
     notice_grace_seconds: int = Field(default=300, ge=0)
     # Beyond the check's own wall-clock limit, what one object may take: download, store, publish.
     overhead_seconds: float = 15.0
+    # The dashboard (the stack's DashboardUrl): notices link to the report's page there.
+    dashboard_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?$")
 
     @property
     def sandbox(self) -> Sandbox:
@@ -59,5 +61,6 @@ class Settings(BaseModel):
         return cls(
             findings_table=env["FINDINGS_TABLE"],
             notices_topic_arn=env["NOTICES_TOPIC_ARN"],
+            dashboard_url=env.get("NIANBAO_DASHBOARD_URL") or None,
             **{name: int(value) for name, value in optional.items() if value},
         )

@@ -138,6 +138,12 @@ def csv_cell(column: str, value: Any) -> Any:
     if value is None or (column in _NUMERIC and isinstance(value, int | float)):
         return value
     text = escape_name(str(value)) if column == "source" else clean_text(str(value))
+    return inert(text)
+
+
+def inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it: a single quote before a cell that
+    would start a formula."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

@@ -142,7 +142,12 @@ def _error_lines(number: int, finding: Finding) -> list[str]:
     return lines
 
 
-def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
+def report_link(dashboard_url: str, report_id: str) -> str:
+    """The report's page on the dashboard."""
+    return f"{dashboard_url.rstrip('/')}/#/reports/{escape_name(report_id, _ID)}"
+
+
+def compose(report: StoredReport, findings: list[Finding], *, dashboard_url: str | None = None) -> Notice | None:
     """The notice for ``report``, or None when it has no error.
 
     Every field from outside (the S3 bucket, key and version id, the agency and title read from
@@ -172,7 +177,9 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
         f"文件：{key}{f'（版本 {version}）' if version else ''}",
         f"机关：{_agency(report) or '未识别'}    年度：{report.year or '未识别'}    区划：{_division(report)}",
         f"标题：{clean_text(report.title, _TITLE) or '未识别'}",
-        f"核查编号：{escape_name(report.report_id, _ID)}（在核查平台查询完整结果时使用）",
+        f"查看完整结果：{report_link(dashboard_url, report.report_id)}"
+        if dashboard_url
+        else f"核查编号：{escape_name(report.report_id, _ID)}（在核查平台查询完整结果时使用）",
         "",
         "需要更正的错误：",
     ]
@@ -180,7 +187,8 @@ def compose(report: StoredReport, findings: list[Finding]) -> Notice | None:
         lines += _error_lines(number, finding)
     if error_count > min(len(errors), _LISTED):
         lines.append(f"……另有 {error_count - min(len(errors), _LISTED)} 项错误。")
-    lines += ["", "警告和提示不在此列出，请凭核查编号在核查平台查看完整结果。本通知由系统自动发送。"]
+    where = "请打开上面的链接查看完整结果和出错的单元格" if dashboard_url else "请凭核查编号在核查平台查看完整结果"
+    lines += ["", f"警告和提示不在此列出，{where}。本通知由系统自动发送。"]
     rules = sorted({f.code for f in errors})
     return Notice(
         subject=_subject(report, error_count, new=new),

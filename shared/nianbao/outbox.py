@@ -55,6 +55,7 @@ class Outbox:
     now: Callable[[], datetime]
     lease_seconds: int
     max_attempts: int = 12
+    dashboard_url: str | None = None  # notices link to the report's page there
 
     def deliver(self, report: StoredReport, findings: list[Finding] | None = None) -> NoticeOutcome:
         """Send ``report``'s notice if it is due and nobody holds it. ``findings`` are the
@@ -66,7 +67,7 @@ class Outbox:
         if claim is None:  # sent, or held by another delivery: it (or the sweeper) finishes it
             return NoticeOutcome(NoticeState.SENDING)
         named = _named(report, self.store.findings(rid) if findings is None else findings)
-        notice = compose(report, [f for f, _ in named])
+        notice = compose(report, [f for f, _ in named], dashboard_url=self.dashboard_url)
         if notice is None:  # the record said errors but holds none: nothing to say
             self.store.notice_sent(rid, claim.token, "", self.now())
             return NoticeOutcome(NoticeState.SENT)

@@ -94,7 +94,13 @@ class Services:
 
     @property
     def outbox(self) -> Outbox:
-        return Outbox(self.store, self.notifier, self.now, self.settings.notice_lease_seconds)
+        return Outbox(
+            self.store,
+            self.notifier,
+            self.now,
+            self.settings.notice_lease_seconds,
+            dashboard_url=self.settings.dashboard_url,
+        )
 
 
 @cache

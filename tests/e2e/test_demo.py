@@ -86,7 +86,7 @@ def test_the_command_prints_status_findings_and_offices_per_report():
     assert "表三收支不平衡（T3_APPLICATION_BALANCE）" in out
     assert f"通知：{COUNTY}、{CITY}、{PROVINCE}" in out
     assert "通知：无（没有错误）" in out
-    assert "共上传 9 份，已入库 9 份" in out
+    assert "共上传 10 份，已入库 10 份" in out  # the nine examples (eight reports and a notice) and one file given
     assert "上年结转数与上年度报告的结转下年度数不一致（CARRYOVER_MISMATCH）" in out
     assert "逾期未报，已通知" in out
     assert "名册 rosters/630122.csv：收录 5 个机关，1 行未收录" in out

@@ -106,6 +106,8 @@ def test_an_upload_ends_as_stored_findings_and_a_notice_to_the_offices_above_it(
     assert notice["MessageAttributes"]["division"]["Value"] == "630122"
     assert "T4_TOTAL" in json.loads(notice["MessageAttributes"]["rules"]["Value"])
     assert key in notice["Message"]
+    # the link to the report's page on the dashboard (the stack's DashboardUrl; locally `nianbao serve`)
+    assert f"查看完整结果：http://127.0.0.1:8000/#/reports/{report.report_id}" in notice["Message"].splitlines()
 
 
 def test_a_report_without_errors_is_stored_and_noticed_to_nobody(stack, esm):

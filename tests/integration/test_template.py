@@ -210,6 +210,7 @@ def actions(statement: dict[str, Any]) -> set[str]:
 def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue(roles):
     assert set(roles) == {
         "ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction", "ReportOverdueFunction",
+        "DashboardApiFunction",
     }  # fmt: skip
     for role in roles.values():
         for statement in role_statements(role):
@@ -236,8 +237,62 @@ def test_the_table_policies_list_only_the_actions_the_code_uses(roles):
         "ReportOverdueFunction": {
             "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
         },
+        # reads, and triage's writes (a transaction of Puts, an Update, a batch Put of the finding)
+        "DashboardApiFunction": {
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",
+        },
     }  # fmt: skip
     for name, role in roles.items():
         granted = set().union(*(actions(s) for s in role_statements(role) if s["Effect"] == "Allow"))
         assert {a for a in granted if a.startswith("dynamodb:")} == used[name], name
         assert not {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:*"} & granted
+
+
+def test_the_dashboards_writes_are_triage_only_and_its_s3_access_is_narrow(roles):
+    statements = {s["Sid"]: s for s in role_statements(roles["DashboardApiFunction"])}
+    assert actions(statements["FindingsTableRead"]) == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    triage = statements["FindingsTableTriage"]
+    assert triage["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["BODY#*", "REPORT#*"]}}
+    assert not str(triage["Resource"]).endswith("/index/*")  # no writes through indexes (there are none)
+    assert actions(statements["ReadOriginals"]) == {"s3:GetObject", "s3:GetObjectVersion"}
+    uploads = statements["PageCacheAndUploads"]
+    assert actions(uploads) == {"s3:PutObject"}
+    assert [r["Fn::Sub"].rsplit("}", 1)[-1] for r in uploads["Resource"]] == ["/dashboard-cache/*", "/reports/*"]
+
+
+def test_only_the_page_is_open_and_every_api_route_needs_an_office_token(template):
+    function = template["Resources"]["DashboardApiFunction"]["Properties"]
+    routes = {
+        (e["Properties"]["Method"], e["Properties"]["Path"]): e["Properties"] for e in function["Events"].values()
+    }
+    open_routes = {route for route, props in routes.items() if props.get("Auth", {}).get("Authorizer") == "NONE"}
+    assert open_routes == {("GET", "/"), ("GET", "/static/{name}"), ("GET", "/config.json")}
+    assert routes[("ANY", "/api/{proxy+}")].get("Auth") is None  # the API's default: the JWT authorizer
+    api = template["Resources"]["DashboardApi"]["Properties"]["Auth"]
+    assert api["DefaultAuthorizer"] == "OfficeToken"
+    jwt = api["Authorizers"]["OfficeToken"]["JwtConfiguration"]
+    # Cognito's pool and client, or (the China regions have no Cognito) an issuer of your own
+    assert jwt["audience"] == [{"Fn::If": ["UseCognito", {"Ref": "DashboardUserPoolClient"}, {"Ref": "AuthAudience"}]}]
+    assert jwt["issuer"]["Fn::If"][0] == "UseCognito"
+    assert "cognito-idp" in jwt["issuer"]["Fn::If"][1]["Fn::Sub"]
+    assert jwt["issuer"]["Fn::If"][2] == {"Ref": "AuthIssuer"}
+    assert {
+        template["Resources"][n]["Condition"] for n in template["Resources"] if n.startswith("DashboardUserPool")
+    } == {"UseCognito"}
+    assert template["Rules"]["ChinaRegionsNeedAnIssuer"]["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AuthIssuer"}, ""]}]
+    }
+    pool = template["Resources"]["DashboardUserPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    client = template["Resources"]["DashboardUserPoolClient"]["Properties"]
+    assert "custom:division" in client["ReadAttributes"]
+    assert "custom:division" not in client["WriteAttributes"]  # only an administrator sets an office's scope
+
+
+def test_notices_link_to_the_dashboard_from_every_function_that_sends_them(template):
+    for name in ("ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction"):
+        variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert variables["NIANBAO_DASHBOARD_URL"] == template["Outputs"]["DashboardUrl"]["Value"], name
+    cors = template["Resources"]["ReportsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert [rule["AllowedMethods"] for rule in cors] == [["POST"]]

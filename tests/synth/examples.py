@@ -13,7 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from nianbao.spec import TABLE4, FormatVersion
+from tests.synth.blocks import blocks
 from tests.synth.render import Layout, render_text
+from tests.synth.to_pdf import to_pdf
 from tests.synth.truth import Truth, only_totals, random_truth
 
 NOTICE = """关于召开2024年度政务公开工作推进会的通知
@@ -88,6 +90,14 @@ def examples() -> dict[str, bytes]:
         fee_statement=False,
     )
     out["2024-totals-only-late.md"] = render_text(late, Layout.MARKDOWN, random.Random(5)).encode()
+
+    # a PDF whose Table 3 natural-person results total is 2 too high: the dashboard draws the
+    # failing cell's box on the page image
+    city = replace(_truth(17, version=FormatVersion.V2021, year=2023), agency="西宁市城北区人民政府")
+    natural = city.table3["results_total"][0]
+    assert isinstance(natural, int)
+    wrong = city.with_cell("table3", "results_total", 0, natural + 2)
+    out["2023-results-total-wrong.pdf"] = to_pdf(blocks(wrong, random.Random(7)), "reportlab")
 
     out["not-a-report.txt"] = NOTICE.encode()
     out["roster-630122.csv"] = ROSTER.encode()

@@ -525,3 +525,29 @@ def test_a_fifo_inside_a_directory_is_not_picked_up(tmp_path):
 
 def test_unsafe_characters_lists_what_cleaning_removes():
     assert unsafe_characters("a\x1b\u202eb\n") == ["\x1b", "\u202e", "\n"]
+
+
+def test_a_notice_links_to_the_report_page_when_the_dashboard_is_known():
+    notice = compose(stored(), ERRORS, dashboard_url="https://abc123.execute-api.cn-north-1.amazonaws.com.cn/")
+    assert notice is not None
+    lines = notice.body.splitlines()
+    assert "查看完整结果：https://abc123.execute-api.cn-north-1.amazonaws.com.cn/#/reports/r1" in lines
+    assert not any(line.startswith("核查编号") for line in lines)
+    assert lines[-1] == "警告和提示不在此列出，请打开上面的链接查看完整结果和出错的单元格。本通知由系统自动发送。"
+    # a report id that is not ours never makes the link point elsewhere
+    hostile = compose(stored(report_id="r1\nhttp://evil.example/"), ERRORS, dashboard_url="https://d.example/")
+    assert hostile is not None
+    [link] = [line for line in hostile.body.splitlines() if line.startswith("查看完整结果：")]
+    assert link.startswith("查看完整结果：https://d.example/#/reports/r1")
+    assert "\n" not in link
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "https://d.example/\n请点击", "ftp://d.example/", "https://d.example/?a=1"]
+)
+def test_the_dashboard_setting_must_be_a_plain_http_address(url):
+    from nianbao.config import Settings  # noqa: PLC0415
+
+    env = {"FINDINGS_TABLE": "t", "NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:1:t", "NIANBAO_DASHBOARD_URL": url}
+    with pytest.raises(ValueError, match="dashboard_url"):
+        Settings.from_env(env)

@@ -14,7 +14,7 @@ import json
 import os
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from nianbao import aws
-from nianbao.local.stack import EventSourceMapping, LocalStack, deploy, drain, load_handler, repository_root
+from nianbao.local.stack import (
+    LOCAL_DASHBOARD_URL,
+    EventSourceMapping,
+    LocalStack,
+    deploy,
+    drain,
+    load_handler,
+    repository_root,
+)
 from nianbao.model import Finding
 from nianbao.store import BodyRecord, Current, RosterLoad, StoredReport
 
@@ -37,6 +45,8 @@ EXAMPLE_DIVISIONS = {
     "2023-draft-unbalanced.txt": ("630122", 2023),
     "2023-clean.txt": ("630122", 2023),
     "2023-outdated-2019-layout.txt": ("630105", 2023),
+    # a PDF with a failing cell: its box is drawn on the page image in the dashboard
+    "2023-results-total-wrong.pdf": ("630105", 2023),
     "2023-missing-section-gb18030.txt": ("632121", 2023),
     "2024-totals-only-late.md": ("630122", 2024),
     "not-a-report.txt": ("630105", 2024),
@@ -139,16 +149,19 @@ def run(
     year: int = 2023,
     root: Path | None = None,
     verbose: bool = False,
+    then: Callable[[LocalStack, Result], None] | None = None,
+    dashboard_url: str = LOCAL_DASHBOARD_URL,
 ) -> Result:
     """Stand the stack up on moto, load the example roster, upload, process, and report what
     happened to each upload and what the office's lists show. ``verbose`` lets the handler's JSON
-    logs through."""
+    logs through. ``then`` is called with the stack and the result while moto still holds them
+    (``nianbao demo --serve`` serves the dashboard there); notices link to ``dashboard_url``."""
     from nianbao.pipeline import s3_objects, services_from_env  # noqa: PLC0415
 
     uploads = plan(files, division, year)
     with moto_server():
         services_from_env.cache_clear()
-        stack = deploy(aws.client, root=root or repository_root())
+        stack = deploy(aws.client, root=root or repository_root(), dashboard_url=dashboard_url)
         # the function's environment as the stack set it, quieter unless asked
         quiet = {"POWERTOOLS_LOG_LEVEL": "INFO" if verbose else "WARNING"}
         try:
@@ -181,7 +194,7 @@ def run(
                 years = sorted({u.year for u in uploads})
                 loads = store.roster_loads("630122", limit=1)
                 overdue, told = _overdue(stack, services_from_env())
-                return Result(
+                result = Result(
                     overdue=overdue,
                     overdue_offices=told,
                     rows=rows,
@@ -189,6 +202,9 @@ def run(
                     current=[c for y in years for c in store.current_reports("63", y, limit=200).items],
                     missing={ROSTER_YEAR: store.missing_reports("630122", ROSTER_YEAR, limit=200).items},
                 )
+                if then is not None:
+                    then(stack, result)
+                return result
         finally:
             services_from_env.cache_clear()
 

@@ -8,6 +8,8 @@ The shim, and why:
   CloudFormation creates the bucket without them;
 * offices: each is an SQS probe queue subscribed to the notices topic with the filter policy an
   office's email subscription would have (moto accepts email subscriptions but delivers nothing);
+* the dashboard's address: moto creates no HTTP API (nor Cognito pool), so the functions' setting
+  and the DashboardUrl output name the local dashboard (``nianbao serve``) instead;
 * no event source mapping: moto cannot run the function's code without a container runtime, and
   its mapping would silently consume the queue. The caller reads the queue and calls the handler.
 
@@ -31,6 +33,9 @@ from typing import Any
 from nianbao.notify import subscribe
 
 Clients = Callable[[str], Any]
+
+
+LOCAL_DASHBOARD_URL = "http://127.0.0.1:8000/"  # `nianbao serve`'s default address
 
 
 @dataclass(frozen=True)
@@ -121,18 +126,21 @@ def deploy(
     root: Path | None = None,
     name: str = "nianbao",
     offices: tuple[Office, ...] = DEFAULT_OFFICES,
+    dashboard_url: str = LOCAL_DASHBOARD_URL,
 ) -> LocalStack:
     """Create the stack of ``root``/template.yaml with ``clients`` (moto) and apply the shim."""
     with warnings.catch_warnings():
         # moto names the policy and alarm resources it skips whenever it reads the stack; they are
         # checked statically instead (see the module's docstring)
         warnings.filterwarnings(
-            "ignore", message=r"Tried to parse AWS::(\S+Policy|CloudWatch::Alarm) but it's not supported"
+            "ignore",
+            message=r"Tried to parse AWS::(\S+Policy|CloudWatch::Alarm|ApiGatewayV2::\S+|Cognito::\S+) "
+            r"but it.s not supported",
         )
-        return _deploy(clients, root or repository_root(), name, offices)
+        return _deploy(clients, root or repository_root(), name, offices, dashboard_url)
 
 
-def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]) -> LocalStack:
+def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...], dashboard_url: str) -> LocalStack:
     template = load_template(root)
     s3 = clients("s3")
     artifacts = f"{name}-artifacts"
@@ -156,6 +164,11 @@ def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     function = clients("lambda").get_function_configuration(FunctionName=outputs["ProcessReportFunctionName"])
     environment = dict(function.get("Environment", {}).get("Variables", {}))
+    # moto creates no HTTP API, so the dashboard's address in the stack is an unresolved !Sub: the
+    # local dashboard (`nianbao serve`) stands in for it
+    if "NIANBAO_DASHBOARD_URL" in environment:
+        environment["NIANBAO_DASHBOARD_URL"] = dashboard_url
+        outputs["DashboardUrl"] = dashboard_url
     local = LocalStack(name, outputs, environment, int(function["Timeout"]))
 
     _bucket_shim(clients, name, template, local)

@@ -514,6 +514,12 @@ class FindingsStore:
         items, next_cursor = self._paged("Bodies", [f"BODIES#{p}" for p in provinces(prefix)], prefix, cursor, limit)
         return Page([BodyRecord.model_validate(_fields(i)) for i in items], next_cursor)
 
+    def bodies_by_id(self, body_ids: list[str]) -> dict[str, BodyRecord]:
+        """The bodies of ``body_ids`` that exist, by id (batched reads)."""
+        keys = [{"PK": f"BODY#{b}", "SK": "BODY"} for b in dict.fromkeys(body_ids)]
+        found = (BodyRecord.model_validate(_fields(i)) for i in self._batch_get(keys, None) if "body_id" in i)
+        return {body.body_id: body for body in found}
+
     def merge_body(self, provisional: BodyRecord, into: str) -> None:
         """Mark a provisional body re-attached to a roster's body (out of the Bodies index)."""
         try:
@@ -766,16 +772,14 @@ class FindingsStore:
             and not reports[row.report_id].get("superseded_by")
         ]
 
-    def _batch_get(self, keys: list[dict[str, str]], projection: str) -> list[dict[str, Any]]:
+    def _batch_get(self, keys: list[dict[str, str]], projection: str | None) -> list[dict[str, Any]]:
+        """The items of ``keys`` that exist (``projection``: their attributes; None: whole items)."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), _BATCH_GET):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [self._encode(k) for k in keys[start : start + _BATCH_GET]],
-                    "ProjectionExpression": projection,
-                    "ConsistentRead": True,
-                }
-            }
+            wanted: dict[str, Any] = {"Keys": [self._encode(k) for k in keys[start : start + _BATCH_GET]]}
+            if projection:
+                wanted["ProjectionExpression"] = projection
+            request: dict[str, Any] = {self._table: wanted | {"ConsistentRead": True}}
             for _ in range(self._attempts * 2):
                 response = self._persist(lambda r=request: self._client.batch_get_item(RequestItems=r))  # type: ignore[misc]
                 found.extend(self._decode(i) for i in response.get("Responses", {}).get(self._table, []))
