@@ -148,7 +148,10 @@ def test_logs_are_kept_for_a_set_time_in_the_stacks_own_group(template):
     groups = resources(template, "AWS::Logs::LogGroup")
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
     functions = resources(template, "AWS::Serverless::Function")
-    assert sorted(f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()) == sorted(groups)
+    access = template["Resources"]["DashboardApi"]["Properties"]["AccessLogSettings"]["DestinationArn"]
+    assert access == {"Fn::GetAtt": ["DashboardApiAccessLogGroup", "Arn"]}  # the API's access log
+    named = [f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()]
+    assert sorted([*named, "DashboardApiAccessLogGroup"]) == sorted(groups)
 
 
 def test_the_layer_is_built_with_its_bytecode(template):
