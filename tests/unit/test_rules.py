@@ -314,6 +314,31 @@ def test_fee_statement_missing():
     assert "FEE_STATEMENT_MISSING" not in codes(run(replace(in_2019, fee_statement=False)))
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "本年度未发生收费情况。",
+        "本机关未收取任何费用。",
+        "本年度没有向申请人收费。",
+        "未发出收费通知，收费0元。",
+        "本年度共发出收费通知2件，收取费用合计300元。",
+    ],
+)
+def test_a_fee_statement_in_the_offices_own_words_is_a_fee_statement(statement):
+    text = render(clean()).replace("（一）信息处理费收取情况。本年度未收取信息处理费。", statement)
+    assert "信息处理费" not in text
+    assert "FEE_STATEMENT_MISSING" not in codes(check_text(text))
+
+
+def test_money_words_outside_section_6_are_not_a_fee_statement():
+    text = render(clean()).replace("（一）信息处理费收取情况。本年度未收取信息处理费。", "（一）其他事项。无。")
+    assert "FEE_STATEMENT_MISSING" in codes(check_text(text))
+    # 费用 in another section (a budget) says nothing about fees charged to applicants
+    with_budget = text.replace("（一）主动公开情况。", "（一）主动公开情况。本年度政务公开经费费用已列入预算。")
+    assert "费用已列入预算" in with_budget
+    assert "FEE_STATEMENT_MISSING" in codes(check_text(with_budget))
+
+
 def test_section5_thin():
     assert "SECTION5_THIN" in codes(run(clean(thin_section5=True)))
     assert "SECTION5_THIN" not in codes(run(clean()))

@@ -66,6 +66,10 @@ def year_mismatch(report: Report) -> Iterator[Finding]:
 # --- section contents ---------------------------------------------------------------------------
 
 _FEE = re.compile(r"信息处理费|处理费")
+# Section 6 is where the fee is reported, and offices write it in their own words there: 未发生收费
+# 情况, 未收取任何费用, 没有向申请人收费, 未发出收费通知, 收费0元. Anywhere else only the fee's name
+# counts ("费用" in section 2 is about budgets).
+_FEE_IN_SECTION6 = re.compile(r"收费|收取[^，。；]{0,8}费|费用")
 
 
 def fee_statement_missing(report: Report) -> Iterator[Finding]:
@@ -73,7 +77,7 @@ def fee_statement_missing(report: Report) -> Iterator[Finding]:
     if not applies or 6 not in report.sections:
         return
     texts = [report.preamble.text, *(s.prose.text for s in report.sections.values())]
-    if any(_FEE.search(text) for text in texts):
+    if any(_FEE.search(text) for text in texts) or _FEE_IN_SECTION6.search(report.sections[6].prose.text):
         return
     yield finding(
         "FEE_STATEMENT_MISSING",
