@@ -54,6 +54,21 @@ def test_classify_zero_is_a_number_not_a_blank():
         ("零", 0),
         ("abc", None),
         ("", None),
+        # 万 and 亿, and the spoken shortening of the next unit down
+        ("一万二千三百", 12_300),
+        ("一万零一", 10_001),
+        ("一万五", 15_000),
+        ("一万零五", 10_005),
+        ("十二万", 120_000),
+        ("三亿零五万", 300_050_000),
+        ("一万亿", 1_000_000_000_000),
+        ("一百五", 150),
+        ("三千二", 3_200),
+        ("三千零二", 3_002),
+        ("一千零一十", 1_010),
+        ("万", None),
+        ("零万", None),
+        ("一万万五五", None),
     ],
 )
 def test_chinese_numerals(text, value):

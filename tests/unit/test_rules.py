@@ -256,6 +256,23 @@ def test_text_table_mismatch_on_requests():
     assert "TEXT_TABLE_MISMATCH" not in codes(run(truth))
 
 
+def test_counts_in_chinese_numerals_with_wan_are_read():
+    truth = clean()
+    total = truth.totals("new")
+    natural = truth.table3["new"][0]
+    assert isinstance(natural, int)
+    # the natural-person column raised so that the year's new requests are 12,345
+    big = truth.with_cell("table3", "new", 0, natural + 12_345 - total).with_cell("table3", "new", 6, 12_345)
+    printed = "全年共收到政府信息公开申请12345件"
+    assert printed in render(big)
+    agrees = render(big).replace(printed, "全年共收到政府信息公开申请一万二千三百四十五件")
+    assert "TEXT_TABLE_MISMATCH" not in codes(check_text(agrees))
+    differs = render(big).replace(printed, "全年共收到政府信息公开申请一万二千三百四十六件")
+    [finding] = only(check_text(differs), "TEXT_TABLE_MISMATCH")
+    assert (finding.expected, finding.actual) == (12_345, 12_346)
+    assert "12346" in finding.message or "一万二千三百四十六" in finding.message
+
+
 def test_text_table_mismatch_ignores_unrelated_and_other_years_counts():
     truth = clean()
     extra = (

@@ -22,7 +22,7 @@ from nianbao.rules.balance import bounds
 from nianbao.rules.catalog import TABLE_SHORT, finding
 from nianbao.spec import SECTIONS, TABLE3_APPLICANT_COLUMNS, TABLE4_ROW
 
-_NUM = r"(?P<n>\d+|[零〇一二两三四五六七八九十百]+)"
+_NUM = r"(?P<n>\d+|[零〇一二两三四五六七八九十百千万亿]+)"
 _UNIT = r"(?:件|个|宗|起|份|例)"
 _COUNT = rf"(?:共计|合计|总计|共|计|为|达)?{_NUM}{_UNIT}"
 _REQUEST = r"(?:政府信息公开申请|信息公开申请|依申请公开(?:申请|事项)?|公开申请)"
