@@ -81,6 +81,8 @@ class Document:
     pages: int | None = None
     scanned_pages: list[int] = field(default_factory=list)  # pages with images and no text layer
     notes: list[str] = field(default_factory=list)  # what extraction had to work around
+    # a web page's publication date from its metadata (<meta name="PubDate" content="...">), as given
+    published_meta: str | None = None
 
 
 def lines_from_text(text: str) -> list[Line]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from nianbao.extract import Document, Line
 from nianbao.model import Prose, Report, Section, Table
-from nianbao.parse.meta import detect_format, find_agency, find_date, find_title, prose_of, read_years
+from nianbao.parse.meta import detect_format, find_agency, find_date, find_title, meta_date, prose_of, read_years
 from nianbao.parse.rows import origin_of, split_row
 from nianbao.parse.sections import Heading, find_headings
 from nianbao.parse.tables import (
@@ -171,6 +171,8 @@ def parse(document: Document) -> Report:
     table2 = build_table2(raw2, spec.table2, section2) if raw2 is not None else None
 
     printed_date, published_origin = find_date(lines)
+    if printed_date is None:  # a web page may give it only in its metadata
+        printed_date = meta_date(document.published_meta)
     sections = {
         h.number: Section(
             number=h.number,

@@ -190,23 +190,61 @@ def find_date_in(text: str) -> PrintedDate | None:
             signer = text[: match.start()].strip("()（）[]【】")
             if signer and not (len(signer) <= 30 and _ORG.search(signer)):
                 continue
-            year, day = to_int(match["y"]), to_int(match["d"]) if match["d"] else 1
-            month = 1 if match["m"] == "元" else to_int(match["m"])
-            if year is None or month is None or day is None or not plausible_year(year):
-                return None
-            try:
-                return PrintedDate(date(year, month, day), match["d"] is None, signer)
-            except ValueError:
-                return None
+            return _printed(match, signer)
     return None
+
+
+# A web page's line above or below the article: 发布时间：2024-01-20 10:30  来源：…  浏览次数：…
+_LABELLED_DATE = re.compile(r"(?:发布|公开|成文|发文)(?:时间|日期)\s*[:：]\s*")
+
+
+def labelled_date(text: str) -> PrintedDate | None:
+    """The date after a 发布时间/发布日期 label, whatever follows it on the line (a time, the source)."""
+    label = _LABELLED_DATE.search(text)
+    if label is None:
+        return None
+    rest = text[label.end() : label.end() + 24]
+    for pattern in _DATES:
+        match = pattern.match(rest)
+        if match:
+            return _printed(match, "")
+    return None
+
+
+def meta_date(content: str | None) -> PrintedDate | None:
+    """A page's metadata date (2024-01-20, 2024-01-20T10:30:00+08:00, 2024年01月20日 10:30)."""
+    if not content:
+        return None
+    for pattern in _DATES:
+        match = pattern.match(content.strip())
+        if match:
+            return _printed(match, "")
+    return None
+
+
+def _printed(match: re.Match[str], signer: str) -> PrintedDate | None:
+    year, day = to_int(match["y"]), to_int(match["d"]) if match["d"] else 1
+    month = 1 if match["m"] == "元" else to_int(match["m"])
+    if year is None or month is None or day is None or not plausible_year(year):
+        return None
+    try:
+        return PrintedDate(date(year, month, day), match["d"] is None, signer)
+    except ValueError:
+        return None
 
 
 def find_date(lines: Sequence[Line]) -> tuple[PrintedDate | None, Origin | None]:
     """The publication date: a line that ends in a date and holds nothing else but a signature,
-    near the end (else near the start)."""
+    near the end (else near the start); else a 发布时间 line of a web page, above or below the
+    article."""
     indices = _nonempty(lines, range(len(lines)))
-    for index in [*reversed(indices[-10:]), *indices[:8]]:
+    near = [*reversed(indices[-10:]), *indices[:8]]
+    for index in near:
         found = find_date_in(lines[index].key)
+        if found:
+            return found, origin_of(lines[index])
+    for index in [*indices[:15], *reversed(indices[-15:])]:
+        found = labelled_date(lines[index].key)
         if found:
             return found, origin_of(lines[index])
     return None, None
