@@ -127,6 +127,7 @@ _DIGITS = {
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _GROUPS = (("亿", 10**8), ("万", 10**4))  # the large units, each over a group of up to four digits
+_ALL_UNITS = frozenset("十百千万亿")
 CN_NUMERAL = "〇零○一二两三四五六七八九十百千万亿"
 
 
@@ -134,25 +135,21 @@ def cn_to_int(text: str) -> int | None:
     """'十四' -> 14, '二〇二四' -> 2024, '一百零五' -> 105, '一万二千三百' -> 12300,
     '三亿零五万' -> 300050000; None when it is not a numeral, or is longer than ``MAX_DIGITS``
     characters (no count or date is written with that many)."""
-    if not text or len(text) > MAX_DIGITS:
+    if not text or len(text) > MAX_DIGITS or any(ch not in _DIGITS and ch not in _ALL_UNITS for ch in text):
         return None
-    if any(ch not in _DIGITS and ch not in _UNITS and ch not in "万亿" for ch in text):
-        return None
-    if not any(ch in _UNITS or ch in "万亿" for ch in text):  # digit by digit, as in years: 二〇二四
+    if not any(ch in _ALL_UNITS for ch in text):  # digit by digit, as in years: 二〇二四
         return int("".join(str(_DIGITS[ch]) for ch in text))
     total, last = 0, 0
     for unit, value in _GROUPS:
         if unit in text:
             head, text = text.split(unit, 1)
             group = _group(head) if unit == "万" else cn_to_int(head)  # 一万亿: 亿 counts 万s too
-            if group is None or group == 0:
+            if not group:
                 return None  # 万 with nothing before it, or 零万
             total, last = total + group * value, value
-    if not text:
-        return total
     if len(text) == 1 and last:  # 一万五: the digit is of the next unit down (15000; 一万零五 is 10005)
         return total + _DIGITS[text] * last // 10
-    rest = _group(text.removeprefix("零"))
+    rest = _group(text.removeprefix("零")) if text else 0
     return None if rest is None else total + rest
 
 
