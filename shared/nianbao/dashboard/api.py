@@ -27,7 +27,7 @@ from aws_lambda_powertools.event_handler.exceptions import (
 
 from nianbao.dashboard import export, views
 from nianbao.dashboard.pages import PageError, page_image
-from nianbao.model import Severity, Status
+from nianbao.model import Status
 from nianbao.rules.catalog import CODES
 from nianbao.store import BodyRecord, Current, StoredReport, TriageState, walk
 from nianbao.store.ports import ReportStore
@@ -450,7 +450,12 @@ def _rule_page(
 
 
 def _all_filtered(store: ReportStore, scope: str, year: int, filters: Filters) -> Iterator[dict[str, Any]]:
-    """Every row of a filter for an export (at most _EXPORT_ROWS), with the codes of its errors."""
+    """Every row of a filter for an export (at most _EXPORT_ROWS), with the codes of its errors not
+    dismissed: read from the OpenErrors index in one walk, not report by report, so that a
+    province's export stays within the API's 30 seconds."""
+    codes: dict[str, set[str]] = {}
+    for row in walk(lambda c: store.open_errors(scope, year, cursor=c, limit=200)):
+        codes.setdefault(row.report_id, set()).add(row.code)
     cursor: str | None = None
     count = 0
     while True:
@@ -458,7 +463,7 @@ def _all_filtered(store: ReportStore, scope: str, year: int, filters: Filters) -
         for item in items:
             if count >= _EXPORT_ROWS:
                 return
-            item["rules"] = sorted({f.code for f in store.findings(item["report_id"]) if f.severity is Severity.ERROR})
+            item["rules"] = sorted(codes.get(item["report_id"], ()))
             count += 1
             yield item
         if cursor is None:
