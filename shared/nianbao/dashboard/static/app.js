@@ -270,11 +270,10 @@ async function reports(params) {
           h("td", {}, row.division),
           h("td", {}, badge(row.status)),
           h("td", {}, counts(row.counts)),
-          h("td", {}, (row.rules || []).join(" ")),
         ),
       );
     }
-    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "没有符合条件的报告。")));
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, "没有符合条件的报告。")));
     cursor = data.cursor || "";
     more.hidden = !cursor;
   }
@@ -282,7 +281,7 @@ async function reports(params) {
   show(
     h("h2", {}, `报告列表 · ${filters.year} 年度`),
     form,
-    h("table", { class: "grid reports" }, h("thead", {}, h("tr", {}, ["单位", "类别", "区划", "状态", "问题", "问题代码"].map((t) => h("th", {}, t)))), body),
+    h("table", { class: "grid reports" }, h("thead", {}, h("tr", {}, ["单位", "类别", "区划", "状态", "问题"].map((t) => h("th", {}, t)))), body),
     more,
   );
   await load();
