@@ -402,3 +402,32 @@ def test_not_a_report():
 
 def test_every_code_has_a_severity_and_a_title():
     assert all(code.title and code.severity in Severity for code in CODES.values())
+
+
+def _other_as_one_row(extra: int) -> str:
+    """A 2021 report whose （六）其他处理 is printed as one row of the three sub-rows' sums (the
+    commercial column ``extra`` higher): the three sub-rows of seed 3 print 0/0/0, 0/2/0, 0/0/0 …"""
+    truth = random_truth(random.Random(3), version=FormatVersion.V2021, year=2023)
+    lines = render(truth).splitlines()
+    first = next(i for i, line in enumerate(lines) if "逾期不补正" in line)
+    assert "缴纳费用" in lines[first + 1]
+    assert "3.其他" in lines[first + 2]
+    # typed from those three printed rows: 0 0 0 0 0 0 0 / 0 2 0 0 1 2 5 / 0 0 0 0 0 0 0
+    row = [0, 2 + extra, 0, 0, 1, 2, 5 + extra]
+    return "\n".join([*lines[:first], "\t(六)其他处理\t" + "\t".join(map(str, row)), *lines[first + 3 :]])
+
+
+def test_other_printed_as_one_row_is_one_missing_block_whose_sum_still_counts():
+    balanced = check_text(_other_as_one_row(0))
+    [missing] = only(balanced, "ROW_MISSING")
+    assert missing.location.row == "other"
+    assert "只印了一行，缺少其下的三项" in missing.message
+    assert not [f for f in balanced.findings if f.severity is Severity.ERROR and f.code != "ROW_MISSING"]
+    # 4 more in the commercial column of that row: （七）总计 prints 3 and 140, the results now add
+    # up to 3 - 2 + 6 = 7 and 140 + 4 = 144
+    unbalanced = check_text(_other_as_one_row(4))
+    assert len(only(unbalanced, "ROW_MISSING")) == 1
+    assert sorted(f.message for f in only(unbalanced, "T3_RESULTS_TOTAL")) == [
+        "表三“商业企业”列：“（七）总计”为3，但各项办理结果之和为7。",
+        "表三“总计”列：“（七）总计”为140，但各项办理结果之和为144。",
+    ]

@@ -246,7 +246,31 @@ def check(report: Report) -> Iterator[Finding]:
             continue
         if relation.table not in cells:
             cells[relation.table] = _placed_bounds(table)
-        yield from _check_relation(relation, table, report, cells[relation.table])
+        yield from _check_relation(_with_block_total(relation, table), table, report, cells[relation.table])
+
+
+# The 2021 format's three sub-rows of （六）其他处理, and the one row the 2019 format prints for them.
+OTHER_PARTS = ("other_1", "other_2", "other_3")
+OTHER_BLOCK = "other"
+
+
+def _with_block_total(relation: Relation, table: Table) -> Relation:
+    """``relation`` for a Table 3 that prints （六）其他处理 as one row without its three sub-rows:
+    that row's numbers stand for the three rows' sum (one finding, ROW_MISSING, says the rows are
+    missing; the relations still use what was printed)."""
+    if relation.table != "table3" or OTHER_BLOCK not in table.rows or any(k in table.rows for k in OTHER_PARTS):
+        return relation
+
+    def terms(of: tuple[Term, ...]) -> tuple[Term, ...]:
+        kept = [t for t in of if t.row not in OTHER_PARTS]
+        block = list(dict.fromkeys(Term(OTHER_BLOCK, t.column) for t in of if t.row in OTHER_PARTS))
+        return (*kept, *block)
+
+    equations: dict[Equation, None] = {}
+    for eq in relation.equations:
+        row = OTHER_BLOCK if eq.row in OTHER_PARTS else eq.row
+        equations.setdefault(Equation(row, eq.column, terms(eq.stated), terms(eq.parts)))
+    return Relation(relation.code, relation.table, relation.title, tuple(equations))
 
 
 def _placed_bounds(table: Table) -> dict[tuple[str, str], Bounds]:

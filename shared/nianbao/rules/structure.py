@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from nianbao.model import Cell, CellKind, Finding, Location, Origin, Report, Table, TableRow
 from nianbao.normalize import MAX_DIGITS, shorten_digits
+from nianbao.rules.balance import OTHER_BLOCK, OTHER_PARTS
 from nianbao.rules.catalog import (
     TABLE_NAMES,
     TABLE_SECTION,
@@ -95,7 +96,17 @@ def _column_specs(name: str, row: TableRow, spec: FormatSpec) -> list[ColumnSpec
 
 def _rows(report: Report, table: Table, spec: FormatSpec) -> Iterator[Finding]:
     name = table.name
-    for key in _expected_rows(name, spec):
+    expected = _expected_rows(name, spec)
+    if name == "table3" and _block_as_one_row(table, expected):
+        yield finding(
+            "ROW_MISSING",
+            f"表三“{row_name(name, OTHER_BLOCK, spec)}”只印了一行，缺少其下的三项"
+            f"（“{row_name(name, OTHER_PARTS[0], spec)}”“{row_name(name, OTHER_PARTS[1], spec)}”"
+            f"“{row_name(name, OTHER_PARTS[2], spec)}”）；这一行的数字按三项之和参与核对。",
+            location=cell_location(name, None, None, key=OTHER_BLOCK),
+        )
+        expected = [key for key in expected if key not in OTHER_PARTS]
+    for key in expected:
         if key not in table.rows:
             yield finding(
                 "ROW_MISSING",
@@ -113,6 +124,11 @@ def _rows(report: Report, table: Table, spec: FormatSpec) -> Iterator[Finding]:
             evidence=text,
         )
     yield from _blanks(table, spec)
+
+
+def _block_as_one_row(table: Table, expected: list[str]) -> bool:
+    """（六）其他处理 printed as the 2019 format's single row where the format wants its three."""
+    return OTHER_BLOCK in table.rows and all(k in expected and k not in table.rows for k in OTHER_PARTS)
 
 
 def _where(name: str, row: TableRow, spec: FormatSpec) -> str:
