@@ -431,3 +431,47 @@ def test_other_printed_as_one_row_is_one_missing_block_whose_sum_still_counts():
         "表三“商业企业”列：“（七）总计”为3，但各项办理结果之和为7。",
         "表三“总计”列：“（七）总计”为140，但各项办理结果之和为144。",
     ]
+
+
+def test_a_row_printed_with_every_cell_blank_is_blank_cells_not_a_missing_row():
+    truth = random_truth(random.Random(3), version=FormatVersion.V2021, year=2023)
+    lines = render(truth).splitlines()
+    at = next(i for i, line in enumerate(lines) if "逾期不补正" in line)
+    # the row's label cells, then its seven cells left empty (tab-separated, as exported)
+    lines[at] = "\t".join(lines[at].split("\t")[:3] + [""] * 7)
+    assert lines[at].endswith("不再处理其政府信息公开申请\t\t\t\t\t\t\t")
+    result = check_text("\n".join(lines))
+    assert "ROW_MISSING" not in codes(result)
+    [blank] = only(result, "CELL_BLANK")
+    assert blank.severity is Severity.WARNING
+    assert blank.location.row == "other_1"
+    assert "行全部未填写数字" in blank.message
+    # the row's zeros are unknown now, and nothing else is reported on their account
+    assert not [f for f in result.findings if f.severity is Severity.ERROR]
+
+
+def test_a_block_label_alone_with_empty_cells_is_not_a_row():
+    truth = random_truth(random.Random(3), version=FormatVersion.V2021, year=2023)
+    lines = render(truth).splitlines()
+    at = next(i for i, line in enumerate(lines) if "逾期不补正" in line)
+    lines.insert(at, "\t三、本年度办理结果\t\t\t\t\t\t\t\t")
+    assert "ROW_MISSING" not in codes(check_text("\n".join(lines)))
+    assert not [f for f in check_text("\n".join(lines)).findings if f.severity is Severity.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("label", "is_row"),
+    [
+        ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", True),
+        ("(六)其他处理3.其他", True),
+        ("（七）总计", True),
+        ("三、本年度办理结果", False),  # a block's label: its rows follow
+        ("（三）不予公开", False),
+        ("项目", False),
+        ("申请人情况", False),
+    ],
+)
+def test_only_a_rows_own_label_makes_an_empty_line_a_blank_row(label, is_row):
+    from nianbao.parse.tables import _is_table3_label  # noqa: PLC0415 - the predicate itself
+
+    assert _is_table3_label(label) is is_row

@@ -10,7 +10,7 @@ them) therefore never leaks into the next row's identity.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -87,12 +87,16 @@ class _Read:
     stray: list[tuple[int, PrintedRow]]  # numbers with no label that continue no row (a lone one: a page number)
 
 
-def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
+def _rows_in(
+    lines: Sequence[Line], start: int, end: int, ncols: int, is_row_label: Callable[[str], bool] | None = None
+) -> _Read:
     """Printed rows in ``lines[start:end]`` with their labels.
 
     Page numbers are skipped. A line of numbers with no label of its own carries on the row
     before it when that row is short of ``ncols`` (cells wrapped onto the next line); a full
-    set of numbers with no label is a row whose label is missing; anything else is stray.
+    set of numbers with no label is a row whose label is missing; anything else is stray. In
+    cell-separated input, a row's label followed by at least ``ncols`` empty cells is that row with
+    every cell left blank (when ``is_row_label`` knows the label).
     """
     pending: list[str] = []
     rows: list[RawRow] = []
@@ -104,6 +108,8 @@ def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
         if is_page_number(line):
             continue
         printed = split_row(line)
+        if printed is None and is_row_label is not None:
+            printed = _blank_row(line, ncols, is_row_label)
         if printed is None:
             if line.text:
                 pending.append(line.key)
@@ -133,6 +139,21 @@ def _rows_in(lines: Sequence[Line], start: int, end: int, ncols: int) -> _Read:
         pending = []
         last = index
     return _Read(rows, header, last, stray)
+
+
+def _blank_row(line: Line, ncols: int, is_row_label: Callable[[str], bool]) -> PrintedRow | None:
+    """A row whose cells are all left blank: a known row label, then ``ncols`` empty cells or more
+    (tab- or cell-separated input keeps them; in plain text a blank row is only its label)."""
+    cells = line.cells
+    if cells is None:
+        return None
+    last = max((i for i, cell in enumerate(cells) if cell.strip()), default=-1)
+    if last < 0 or len(cells) - 1 - last < ncols:
+        return None
+    label = "".join(cell for cell in cells[: last + 1] if cell.strip())
+    if not is_row_label(squeeze(label)):
+        return None
+    return PrintedRow(line, cells[: last + 1], cells[last + 1 :], explicit=True)
 
 
 def _noise_before_rows(printed: PrintedRow, pending: Sequence[str], ncols: int) -> bool:
@@ -282,9 +303,15 @@ def _column_notes(table: str, header: str, columns: Sequence[ColumnSpec], origin
 # --- Table 3 ------------------------------------------------------------------------------------
 
 
+def _is_table3_label(label: str) -> bool:
+    """A Table 3 row's own label (a keyword of one row, or 3.其他), not a block's or the header's."""
+    last = last_segment(label)
+    return bool(_OTHER_3.match(last)) or any(keyword in last for keyword, _ in _keywords(TABLE3_ALL_ROWS))
+
+
 def parse_table3(lines: Sequence[Line], start: int, end: int, section: int | None) -> tuple[Table, int]:
     """Table 3 read from ``lines[start:end]``, and the index past its last line."""
-    read = _rows_in(lines, start, end, len(TABLE3_COLUMNS))
+    read = _rows_in(lines, start, end, len(TABLE3_COLUMNS), _is_table3_label)
     header, last = read.header, read.last
     matcher = Matcher(TABLE3_ALL_ROWS, full=len(TABLE3_COLUMNS))
     matched: list[tuple[RawRow, RowSpec]] = []
