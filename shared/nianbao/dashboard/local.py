@@ -23,11 +23,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from http import cookies
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from nianbao.local.stack import DEFAULT_OFFICES, Office
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -35,12 +36,6 @@ COOKIE = "nianbao_local_division"
 _DIVISION = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
 _MAX_BODY = 1024 * 1024
 _PUBLIC = re.compile(r"^/(?:|static/[^/]+|config\.json)$")
-
-
-@dataclass(frozen=True)
-class LocalOffice:
-    division: str
-    name: str
 
 
 def event(
@@ -121,12 +116,12 @@ def _claims(cookie_header: str | None) -> dict[str, str] | None:
     }
 
 
-def _sign_in_page(offices: list[LocalOffice]) -> str:
+def _sign_in_page(offices: list[Office]) -> str:
     """The local sign-in form: fixed markup, office names from our own settings, escaped."""
     from html import escape  # noqa: PLC0415
 
     button = '<li><button name="division" value="{0}">{1}（{0}）</button></li>'
-    options = "".join(button.format(escape(o.division), escape(o.name)) for o in offices)
+    options = "".join(button.format(escape(o.division_prefix), escape(o.name)) for o in offices)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>本地登录</title>
 <link rel="stylesheet" href="/static/app.css"></head><body>
 <p class="local">本地模式：仅供在本机试用，登录未经身份验证，不要用于真实数据。</p>
@@ -137,7 +132,7 @@ def _sign_in_page(offices: list[LocalOffice]) -> str:
 
 
 def make_server(  # noqa: C901 - one request handler class: local routes, the authorizer's answers, the call
-    handler: Handler, offices: list[LocalOffice], host: str = "127.0.0.1", port: int = 8000
+    handler: Handler, offices: list[Office], host: str = "127.0.0.1", port: int = 8000
 ) -> ThreadingHTTPServer:
     """An HTTP server that hands every request to ``handler`` as API Gateway would."""
     from nianbao.local.stack import LambdaContext  # noqa: PLC0415
@@ -216,7 +211,7 @@ def make_server(  # noqa: C901 - one request handler class: local routes, the au
 
 
 @contextmanager
-def serving(handler: Handler, offices: list[LocalOffice], host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serving(handler: Handler, offices: list[Office], host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """The server running in a thread for the duration; yields its URL."""
     server = make_server(handler, offices, host, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -250,13 +245,10 @@ def load_dashboard_handler() -> Handler:
     return load_handler(function="dashboard_api")
 
 
-def local_offices() -> list[LocalOffice]:
+def local_offices() -> list[Office]:
     """The offices the local sign-in offers: the demo's (a county, its city, its province) and a
     district of the same city."""
-    from nianbao.local.stack import DEFAULT_OFFICES  # noqa: PLC0415
-
-    offices = [LocalOffice(o.division_prefix, o.name) for o in DEFAULT_OFFICES if o.division_prefix]
-    return [*offices, LocalOffice("630105", "城北区政务公开办")]
+    return [*(o for o in DEFAULT_OFFICES if o.division_prefix), Office("城北区政务公开办", "630105")]
 
 
 def serve_forever(handler: Handler, host: str, port: int, *, on_ready: Callable[[str], None] | None = None) -> None:
