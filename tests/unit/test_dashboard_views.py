@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -236,3 +237,35 @@ def test_the_adapter_makes_the_http_api_event_the_function_gets():
 def test_the_local_sign_in_cookie_becomes_claims_only_for_a_division_code(cookie, division):
     claims = _claims(cookie)
     assert (claims or {}).get("custom:division") == division
+
+
+def test_the_local_server_plays_the_authorizer_and_listens_on_loopback_only():
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    from nianbao.dashboard.local import local_offices, serve_forever, serving  # noqa: PLC0415
+
+    calls: list[dict[str, Any]] = []
+
+    def handler(request: dict[str, Any], context: object) -> dict[str, Any]:
+        calls.append(request)
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+    def status(url: str, cookie: str = "") -> int:
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own server
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with serving(handler, local_offices()) as url:
+        assert status(url + "api/me") == 401  # no session: the authorizer's answer, the function never called
+        assert status(url + "elsewhere") == 404  # no such route on the API
+        assert calls == []
+        assert status(url + "api/me", "nianbao_local_division=630122") == 200
+        assert status(url) == 200  # the page needs no session
+    claims = [c["requestContext"].get("authorizer") for c in calls]
+    assert claims == [{"jwt": {"claims": _claims("nianbao_local_division=630122"), "scopes": None}}, None]
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
+        serve_forever(handler, "0.0.0.0", 0)  # noqa: S104 - the address refused
