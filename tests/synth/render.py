@@ -9,6 +9,7 @@ shows it (an empty field between tabs), else as a placeholder.
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 from enum import StrEnum
 
@@ -37,18 +38,32 @@ T3_GROUPS = {
     "refused_1": "（五）不予处理",
     "other_1": "（六）其他处理",
 }
+# Characters a misprint puts in a label's place: look-alikes and slips of the input method, none of
+# them in any row's keywords.
+MISPRINTS = "幵泌夏拿曰己戍末汩荼冶"
+_ORDINAL = re.compile(r"^(?:（[一二三四五六七]）|\d\.|[一二三四]、)")
 # Labels of Table 3 rows without their group (the spec's labels, as the national format prints them)
 _HALF = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "、": "、"})
 
 
 class Renderer:
     def __init__(
-        self, truth: Truth, layout: Layout, rng: random.Random, *, variants: bool = True, half_width: bool | None = None
+        self,
+        truth: Truth,
+        layout: Layout,
+        rng: random.Random,
+        *,
+        variants: bool = True,
+        half_width: bool | None = None,
+        misprints: int = 0,
     ) -> None:
         self.truth = truth
         self.layout = layout
         self.rng = rng
         self.variants = variants
+        self.misprints = misprints
+        # row key -> the label as misprinted (one character of its wording replaced)
+        self.misprinted: dict[str, str] = {}
         drawn = rng.random() < 0.3
         self.half_width = drawn if half_width is None else half_width
         self.trailing_tabs = layout is Layout.TABS and rng.random() < 0.5
@@ -171,12 +186,29 @@ class Renderer:
             self.emit("申请人情况", "自然", "人", "法人或其他组织", "总计商业", "企业", "科研", "机构")
             self.emit("社会", "公益", "组织", "法律", "服务", "机构", "其他")
 
+    def misprint(self, rows: list[str]) -> dict[str, str]:
+        """``misprints`` of the rows, each with one character of its wording replaced (past the
+        ordinal marker, and only in labels of four characters or more: a typo in 总计 leaves
+        nothing to recognise)."""
+        specs = {r.key: r for r in FORMATS[self.truth.version].table3.rows}
+        labels: dict[str, str] = {}
+        candidates = [key for key in rows if len(_ORDINAL.sub("", specs[key].label)) >= 4]
+        for key in self.rng.sample(candidates, min(self.misprints, len(candidates))):
+            label = specs[key].label
+            start = len(label) - len(_ORDINAL.sub("", label))
+            at = self.rng.randrange(start, min(len(label), start + 8))
+            labels[key] = label[:at] + self.rng.choice(MISPRINTS) + label[at + 1 :]
+        return labels
+
     def section3(self) -> None:
         self.table3_header()
+        present = [r.key for r in FORMATS[self.truth.version].table3.rows if r.key in self.truth.table3]
+        self.misprinted = self.misprint(present) if self.misprints and "table3" not in self.truth.empty else {}
         for row in FORMATS[self.truth.version].table3.rows:
             if row.key not in self.truth.table3 or "table3" in self.truth.empty:
                 continue
-            label = self.punct(row.label if self.layout is Layout.SPLIT else self.spaced(row.label))
+            standard = self.misprinted.get(row.key, row.label)
+            label = self.punct(standard if self.layout is Layout.SPLIT else self.spaced(standard))
             group = self.punct(T3_GROUPS.get(row.key, ""))
             if self.layout is Layout.SPLIT and group:
                 # seed 004: group labels on lines of their own, 三、本年度办理结果 one character a line
@@ -227,5 +259,6 @@ def render_text(
     half_width: bool | None = None,
 ) -> str:
     """The report as extracted text, in ``layout``. ``variants`` allows non-standard headings;
-    ``half_width`` fixes the punctuation width (random when None)."""
+    ``half_width`` fixes the punctuation width (random when None). ``Renderer`` itself also
+    misprints row labels (``misprints``) and says which (``misprinted``)."""
     return Renderer(truth, layout, rng or random.Random(0), variants=variants, half_width=half_width).render()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cache
 
 from nianbao.extract import Line
@@ -28,6 +29,7 @@ from nianbao.parse.rows import (
     split_row,
 )
 from nianbao.spec import (
+    FORMATS,
     TABLE3_ALL_ROWS,
     TABLE3_COLUMNS,
     TABLE4,
@@ -38,11 +40,27 @@ from nianbao.spec import (
 )
 
 _MARKER = re.compile(r"\([一二三四五六七八九十]{1,2}\)|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,2}、")
+_TOTAL = re.compile(r"^(?:七)?(?:总计|合计)$")
 _OTHER_3 = re.compile(r"^(?:3[.、]?)?其他[。.]?$")
 _NOT_WORD = re.compile(r"[^\w]|_")
 T3_ANCHORS = ("勾稽关系", "申请人情况", "自然人", "本年新收", "新收政府信息公开申请")
 T4_ANCHORS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉")
 _T2_BLOCK = re.compile(r"第二十条(?:第)?\(?([一二三四五六七八九十]{1,2})\)?项")
+# The most cells a row of each Table 2 block has, in any format
+_T2_WIDTH = {
+    block.item: max(len(b.columns) for f in FORMATS.values() for b in f.table2.blocks if b.item == block.item)
+    for f in FORMATS.values()
+    for block in f.table2.blocks
+}
+# A label that hits no keyword is compared with the rows due next in print order (this many
+# untaken ones): a label misprinted by a character or two, in its place, is that row. The
+# similarity needed is high enough that a 4-character label may differ in one character, and lower
+# when the printed ordinal marker ("（一）", "2.") is the row's own.
+_ALIGN_WINDOW = 3
+_SIMILAR = 0.6
+_SIMILAR_WITH_MARKER = 0.5
+_LEADING_MARKER = re.compile(rf"^(?:{_MARKER.pattern})")
+_ASIDE = re.compile(r"\(.*?\)")
 
 
 def last_segment(label: str) -> str:
@@ -101,6 +119,7 @@ def _rows_in(
     pending: list[str] = []
     rows: list[RawRow] = []
     stray: list[tuple[int, PrintedRow]] = []
+    orphans: list[tuple[int, PrintedRow]] = []  # lines of a label-less row being gathered
     header = ""
     last = start
     for index in range(start, end):
@@ -113,6 +132,8 @@ def _rows_in(
         if printed is None:
             if line.text:
                 pending.append(line.key)
+                stray.extend(orphans)
+                orphans = []
             continue
         own = squeeze(printed.label)
         if not rows and not own and _noise_before_rows(printed, pending, ncols):
@@ -126,8 +147,13 @@ def _rows_in(
                 last = index
                 continue
             if printed.count < ncols:
-                stray.append((index, printed))
+                orphan = _gather(orphans, index, printed, ncols, stray)
+                if orphan is not None:
+                    rows.append(RawRow(orphan, "", "", index))
+                    last = index
                 continue
+        stray.extend(orphans)
+        orphans = []
         context = "".join(pending) + own
         if not rows:
             header = "".join(pending)
@@ -138,7 +164,36 @@ def _rows_in(
         rows.append(RawRow(printed, label, context, index))
         pending = []
         last = index
+    stray.extend(orphans)
     return _Read(rows, header, last, stray)
+
+
+def _gather(
+    orphans: list[tuple[int, PrintedRow]],
+    index: int,
+    printed: PrintedRow,
+    ncols: int,
+    stray: list[tuple[int, PrintedRow]],
+) -> PrintedRow | None:
+    """Lines of numbers with no label, after a complete row: the cells of rows whose labels are
+    printed after them (a text export that reads a ruled table column by column prints a block's
+    numbers, one per line, before its labels). They make a row once they come to exactly ``ncols``
+    cells; a run that overshoots is stray, as is one that text interrupts (the caller's part).
+    Each line holds fewer than ``ncols`` cells. Returns the row, emptying ``orphans``, when it is
+    complete."""
+    orphans.append((index, printed))
+    count = sum(row.count for _, row in orphans)
+    if count < ncols:
+        return None
+    if count > ncols:  # the run so far was no row: this line may start one
+        stray.extend(orphans[:-1])
+        del orphans[:-1]
+        return None
+    merged = orphans[0][1]
+    for _, more in orphans[1:]:
+        merged = continued(merged, more)
+    orphans.clear()
+    return merged
 
 
 def _blank_row(line: Line, ncols: int, is_row_label: Callable[[str], bool]) -> PrintedRow | None:
@@ -205,12 +260,20 @@ class Matcher:
 
     def match(self, raw: RawRow) -> RowSpec | None:
         spec = self._by_keyword(raw.label)
+        if spec is not None and spec.key == "results_total" and not _TOTAL.match(strip_markers(raw.label)):
+            # 总计 is also a column's name: a label holding more than it (a block's name before a
+            # header cell that a text export put there) is not the 总计 row by that word alone
+            spec = None
         if spec is None and _OTHER_3.match(raw.label) and "other_3" in {s.key for s in self.specs}:
             spec = next(s for s in self.specs if s.key == "other_3")
+        if spec is None and _marker_of(raw.label):  # a whole label of its own, misprinted
+            spec = self._by_similarity(raw.label)
         if spec is None and raw.context != raw.label:
             spec = self._by_keyword(raw.context)
         if spec is None:
             spec = self._next_in_order(raw)
+        if spec is None:
+            spec = self._by_similarity(raw.label)
         if spec is not None:
             self.taken.add(spec.key)
             self.position = self.specs.index(spec)
@@ -232,6 +295,25 @@ class Matcher:
         size = len(self.specs)
         return self.specs[min(hits, key=lambda i: (i - self.position) % (size + 1) or size + 1)]
 
+    def _by_similarity(self, label: str) -> RowSpec | None:
+        """The row due next whose standard label the printed one resembles most (a misprint:
+        "予以公幵", "属于国家泌密"), among the next few untaken rows in print order."""
+        words = strip_markers(label)
+        if len(words) < 2:
+            return None
+        marker = _marker_of(label)
+        due = [s for s in self.specs[self.position + 1 :] if s.key not in self.taken][:_ALIGN_WINDOW]
+        best: tuple[float, int] | None = None
+        for rank, spec in enumerate(due):
+            similarity = max(_similarity(words, form) for form in _label_forms(spec))
+            own_marker = marker is not None and marker == _marker_of(squeeze(spec.label))
+            if similarity < (_SIMILAR_WITH_MARKER if own_marker else _SIMILAR):
+                continue
+            score = similarity + 0.15 * own_marker - 0.05 * rank
+            if best is None or score > best[0]:
+                best = (score, rank)
+        return due[best[1]] if best is not None else None
+
     def _next_in_order(self, raw: RawRow) -> RowSpec | None:
         """A full row with no recognisable label (values printed without one) takes the next row."""
         if raw.label and len(strip_markers(raw.label)) > 1:
@@ -242,6 +324,25 @@ class Matcher:
             if spec.key not in self.taken:
                 return spec
         return None
+
+
+def _marker_of(label: str) -> str | None:
+    match = _LEADING_MARKER.match(label)
+    return match.group(0).rstrip(".、") if match else None
+
+
+@cache
+def _label_forms(spec: RowSpec) -> tuple[str, ...]:
+    """The spec row's label as it may be printed: whole, without its parenthetical aside, and its
+    variants, all without markers."""
+    label = squeeze(spec.label)
+    forms = {strip_markers(label), strip_markers(_ASIDE.sub("", _LEADING_MARKER.sub("", label)))}
+    forms |= {strip_markers(squeeze(v)) for v in spec.variants}
+    return tuple(f for f in forms if f)
+
+
+def _similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _table_row(
@@ -304,8 +405,11 @@ def _column_notes(table: str, header: str, columns: Sequence[ColumnSpec], origin
 
 
 def _is_table3_label(label: str) -> bool:
-    """A Table 3 row's own label (a keyword of one row, or 3.其他), not a block's or the header's."""
-    last = last_segment(label)
+    """A Table 3 row's own label, whole: its ordinal marker, then a keyword of one row (or 3.其他);
+    not a block's or the header's, nor a piece of a label wrapped over lines ("处理收费通知要求缴纳")."""
+    last = last_segment(squeeze(label))
+    if not _LEADING_MARKER.match(last):
+        return False
     return bool(_OTHER_3.match(last)) or any(keyword in last for keyword, _ in _keywords(TABLE3_ALL_ROWS))
 
 
@@ -423,6 +527,13 @@ def read_table2(lines: Sequence[Line], start: int, end: int) -> Raw2:
             if squeezed:
                 pending.append(squeezed)
             continue
+        if not squeeze(printed.label) and not pending and current.rows and current.item:
+            previous = current.rows[-1]
+            if previous.printed.count + printed.count <= _T2_WIDTH.get(current.item, 0):
+                # one cell a line (a text export reading the grid column by column)
+                current.rows[-1] = RawRow(continued(previous.printed, printed), previous.label, previous.context)
+                last = index
+                continue
         label = squeeze(printed.label) or (pending[-1] if pending else "")
         if not current.rows:
             current.header = "".join(pending)
