@@ -469,6 +469,7 @@ def test_a_block_label_alone_with_empty_cells_is_not_a_row():
         ("（三）不予公开", False),
         ("项目", False),
         ("申请人情况", False),
+        ("处理收费通知要求缴纳", False),  # a piece of a label wrapped over lines, in the middle of it
     ],
 )
 def test_only_a_rows_own_label_makes_an_empty_line_a_blank_row(label, is_row):

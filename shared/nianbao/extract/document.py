@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from nianbao.normalize import nfkc, squeeze
@@ -86,11 +87,72 @@ class Document:
 
 
 def lines_from_text(text: str) -> list[Line]:
-    """Split extracted text into lines; a tab marks cell boundaries (blank cells kept)."""
-    return [
-        Line(number, raw, raw.split("\t") if "\t" in raw else None)
-        for number, raw in enumerate(text.splitlines(), start=1)
-    ]
+    """Split extracted text into lines; a tab marks cell boundaries (blank cells kept), and so do
+    the pipes of a markdown table row (see ``_pipe_lines``)."""
+    lines: list[Line] = []
+    table: list[tuple[int, str, list[str]]] = []  # the markdown table rows read since the last text
+    # a form feed ends a page (pdftotext writes one after each): lines know their page then
+    page = 1 if "\f" in text else None
+    for number, ended in enumerate(text.splitlines(keepends=True), start=1):
+        raw = ended.rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")
+        cells = pipe_cells(raw)
+        if cells is not None:
+            table.append((number, raw, cells))
+        else:
+            lines.extend(_pipe_lines(table, page))
+            table = []
+            lines.append(Line(number, raw, raw.split("\t") if "\t" in raw else None, page=page))
+        if page is not None and ended.endswith("\f"):
+            lines.extend(_pipe_lines(table, page))
+            table = []
+            page += 1
+    lines.extend(_pipe_lines(table, page))
+    return lines
+
+
+def _pipe_lines(table: list[tuple[int, str, list[str]]], page: int | None) -> list[Line]:
+    """The lines of a markdown table. Its delimiter rows, and header rows of made-up column names,
+    are empty lines.
+
+    Converters that guess a PDF table's columns from its text (markitdown) leave traces: columns
+    empty in every row, header included, in a table whose rows all have as many cells; numbers
+    set one column off their header; two columns' numbers in one cell ("37 22"). The cells of such
+    a table do not say which column they are: it is read as text, its cells' words in order
+    separated by spaces, as a PDF's text would be (a blank cell is then invisible, not misplaced).
+    """
+    rows = [cells for _, raw, cells in table if not _DELIMITER.match(raw)]
+    guessed = any(_NUMBERS.match(cell) for cells in rows for cell in cells)
+    if rows and len({len(cells) for cells in rows}) == 1 and len(rows[0]) > 1:
+        guessed = guessed or any(not any(cells[c] for cells in rows) for c in range(len(rows[0])))
+    lines: list[Line] = []
+    for number, raw, cells in table:
+        if _DELIMITER.match(raw) or all(_GENERIC.match(cell) for cell in cells):
+            lines.append(Line(number, "", page=page))
+        elif guessed:
+            lines.append(Line(number, " ".join(cell for cell in cells if cell), page=page))
+        else:
+            lines.append(Line(number, "\t".join(cells), cells, page=page))
+    return lines
+
+
+# A markdown table row: "| a | b |" (markitdown, pandoc and editors write them so); "\|" is a
+# pipe inside a cell. The delimiter row under a header: "| --- | :---: |".
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
+_DELIMITER = re.compile(r"^\s*\|(?:\s*:?-+:?\s*\|)+\s*$")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_NUMBERS = re.compile(r"^-?\d+(?:\.\d+)?(?:\s+-?\d+(?:\.\d+)?)+$")
+# Column names a converter makes up where the table had none: 数据1, 列2, Column 3, 字段4, or nothing.
+_GENERIC = re.compile(r"^(?:(?:数据|列|字段|栏|column|col)\s*\d{1,2})?$", re.IGNORECASE)
+
+
+def pipe_cells(raw: str) -> list[str] | None:
+    """The cells of a markdown table row, stripped (a cell's ``<br>`` line breaks removed), or None
+    when ``raw`` is not one."""
+    if not _PIPE_ROW.match(raw) or len(raw.strip()) < 2:
+        return None
+    inner = raw.strip()[1:-1]
+    return [_BREAK.sub("", cell).replace("\\|", "|").strip() for cell in _PIPE.split(inner)]
 
 
 def grid_line(

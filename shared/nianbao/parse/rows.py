@@ -14,15 +14,17 @@ text only gives tokens, so a blank cell there is invisible. Placement follows fr
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from nianbao.extract import BBox, Line
 from nianbao.model import Cell, CellKind, Origin, union_box
-from nianbao.normalize import UNIT_TOKENS, VALUE_KINDS, classify, collapse
+from nianbao.normalize import UNIT_TOKENS, VALUE_KINDS, classify, collapse, nfkc
 
 # Past this many placements a row is treated as unplaceable (every cell unknown). It covers what
 # the samples show (Table 3 short of one or two cells: C(7,6) = 7, C(7,5) = 21; Table 4 with one
@@ -175,6 +177,9 @@ class Layout:
     label_columns: int
     keeps_blanks: bool
     spacers: dict[int, int] = field(default_factory=dict)
+    # text that keeps the page's layout (pdftotext -layout), page by page: where each column's
+    # values sit along a line
+    columns: dict[int | None, tuple[float, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Sequence[PrintedRow], ncols: int | None = None) -> Layout:
@@ -185,7 +190,84 @@ class Layout:
         for row in explicit:
             if ncols is not None and row.count == ncols:
                 spacers[row.label_columns] = min(spacers.get(row.label_columns, row.gap), row.gap)
-        return cls(label_columns, keeps, spacers)
+        return cls(label_columns, keeps, spacers, _columns(rows, ncols) if ncols else {})
+
+
+# A text table is taken as laid out in columns when this many complete rows agree on where each
+# column's values sit: all but MAX_MISALIGNED of their values nearer a column's place than
+# ALIGNED_TOLERANCE of the way to the next column on their side.
+MIN_ALIGNED_ROWS = 3
+ALIGNED_TOLERANCE = 0.4
+MAX_MISALIGNED = 0.05
+_TOKEN = re.compile(r"\S+")
+
+
+def value_positions(row: PrintedRow) -> list[float] | None:
+    """Where the values of a space-separated row sit along its line (each one's middle, in
+    characters), or None for cells, rows printed over several lines and values joined to a unit."""
+    if row.explicit or row.lines:
+        return None
+    spans = [m.span() for m in _TOKEN.finditer(row.line.raw)][-len(row.values) :]
+    if len(spans) != len(row.values):
+        return None
+    if any(nfkc(row.line.raw[a:b]) != v for (a, b), v in zip(spans, row.values, strict=True)):
+        return None
+    return [(a + b) / 2 for a, b in spans]
+
+
+def _columns(rows: Sequence[PrintedRow], ncols: int) -> dict[int | None, tuple[float, ...]]:
+    """Where the columns of a space-separated table are on each of its pages, when its complete
+    rows agree: the page with the most of them sets the columns; on another page, whose lines may
+    start further in or out and set characters of another size, its own complete rows (one is
+    enough) set how far they are shifted and stretched."""
+    pages: dict[int | None, list[list[float]]] = {}
+    for row in rows:
+        if row.count == ncols and (positions := value_positions(row)) is not None:
+            pages.setdefault(row.line.page, []).append(positions)
+    if not pages or ncols < 2:
+        return {}
+    reference = max(pages, key=lambda page: len(pages[page]))  # a page number, or None for text without pages
+    if len(pages[reference]) < MIN_ALIGNED_ROWS:
+        return {}
+    centers = [statistics.median(p[c] for p in pages[reference]) for c in range(ncols)]
+    if any(b <= a for a, b in itertools.pairwise(centers)):
+        return {}
+    columns: dict[int | None, tuple[float, ...]] = {}
+    for page, complete in pages.items():
+        xs = [centers[c] for _ in complete for c in range(ncols)]
+        scale, shift = statistics.linear_regression(xs, [x for p in complete for x in p])
+        here = tuple(scale * center + shift for center in centers)
+        if scale <= 0 or any(b <= a for a, b in itertools.pairwise(here)):
+            continue
+        off = sum(not _near(x, here, c) for p in complete for c, x in enumerate(p))
+        if off <= MAX_MISALIGNED * ncols * len(complete):
+            columns[page] = here
+    return columns if reference in columns else {}
+
+
+def _near(x: float, centers: Sequence[float], column: int) -> bool:
+    """``x`` is nearer column ``column``'s place than ALIGNED_TOLERANCE of the way to the next one on
+    its side (the one on the other side, at the table's edge)."""
+    side = column - 1 if x < centers[column] else column + 1
+    if not 0 <= side < len(centers):
+        side = column + 1 if side < 0 else column - 1
+    return abs(x - centers[column]) <= ALIGNED_TOLERANCE * abs(centers[side] - centers[column])
+
+
+def _aligned(row: PrintedRow, layout: Layout, ncols: int) -> list[int] | None:
+    """The column of each value of a short space-separated row, from where it sits, when its page
+    of the table is laid out in columns and each value is near one, in order."""
+    centers = layout.columns.get(row.line.page)
+    positions = value_positions(row)
+    if centers is None or positions is None:
+        return None
+    columns: list[int] = []
+    for x in positions:
+        column = min(range(ncols), key=lambda c: abs(x - centers[c]))
+        if not _near(x, centers, column) or (columns and column <= columns[-1]):
+            return None
+        columns.append(column)
+    return columns
 
 
 def _cell(raw: str, origin: Origin) -> Cell:
@@ -236,6 +318,11 @@ def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> 
     cells = [_cell(f, origin) for f in fields]
     if len(cells) == ncols:
         return [tuple(cells)], ncols
+    columns = _aligned(row, layout, ncols) if len(cells) < ncols else None
+    if columns is not None:  # a blank cell is a gap where its column is
+        missing = Cell(raw="", kind=CellKind.MISSING, origin=origin)
+        slots = dict(zip(columns, cells, strict=True))
+        return [tuple(slots.get(c, missing) for c in range(ncols))], len(cells)
     return _placements(cells, ncols, origin), len(cells)
 
 
