@@ -1,11 +1,14 @@
 """PDF: pypdfium2 reads the text of every page (fast, and right where pdfminer reads nothing, as
-with CFF CJK fonts); pdfplumber finds the geometry of ruled tables, only on pages that hold one.
+with CFF CJK fonts); on pages that hold a ruled table, pdfium's path objects give the rules,
+pdfplumber's table geometry (done in ``pdf_tables`` the way pdfplumber does it, faster) turns them
+into cells, and pdfium reads their text too.
 
-Each table row becomes a grid line whose cells keep their page and box. A cell's text comes from
-pdfminer (through pdfplumber) and from pdfium; where both read, they are cross-checked, and
-pdfium's text is used where pdfminer's is empty or garbled. Text outside tables is pdfium's, read
-band by band between the tables (and the page margins, where page numbers are dropped), so its
-lines and spaces are pdfium's own. A page with images and no text is a scan.
+Each page is loaded once: its text, its tables and the text around them are read with one text
+page. pdfminer (through pdfplumber) is consulted only where pdfium's table text is suspect or its
+rules made no table (``pdf_tables.cross_check``); a clean document never starts pdfminer's
+interpreter. Each table row becomes a grid line whose cells keep their page and box. Text outside
+tables is pdfium's, read band by band between the tables (and the page margins, where page numbers
+are dropped), so its lines and spaces are pdfium's own. A page with images and no text is a scan.
 
 Where they are: every line keeps its page and the page's size; a table row keeps each cell's box
 (the rules' grid), and a line of text outside the tables the box of its characters, taken from
@@ -28,10 +31,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nianbao.extract import pdf_tables
 from nianbao.extract.document import BBox, Document, ExtractError, Line, grid_line
 from nianbao.extract.limits import Limits
 from nianbao.extract.pdf_preflight import PageCheck, check_pages, check_streams
-from nianbao.extract.pdf_tables import CrossCheck, Grid, GridRow, read_tables
+from nianbao.extract.pdf_tables import CrossCheck, Grid, GridRow, cross_check, page_objects
 from nianbao.normalize import squeeze
 
 if TYPE_CHECKING:
@@ -55,9 +59,10 @@ class _Page:
     text: str
     # (top, lines) of the text outside tables, each line with its box where pdfium gives one
     bands: list[tuple[float, list[tuple[str, BBox | None]]]] = field(default_factory=list)
-    ruled: bool = False  # has enough path objects to hold a ruled table
-    # the text outside tables has been read: a page without tables is read while its text page is
-    # open the first time (a text page costs about 0.2 ms to build, as much as its lines' boxes)
+    ruled: bool = False  # has table words and enough path objects to hold a ruled table
+    # the text outside tables has been read: while the page's text page is open the first time (a
+    # text page costs about 0.2 ms to build, as much as its lines' boxes); again only where
+    # pdfminer found tables pdfium's rules did not make
     text_read: bool = False
     tables: list[Grid] = field(default_factory=list)
 
@@ -79,13 +84,13 @@ def _open(data: bytes) -> pypdfium2.PdfDocument:
 def _is_scan(page: Any) -> bool:
     from pypdfium2 import raw  # noqa: PLC0415
 
-    return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+    return any(True for _ in page_objects(page, raw.FPDF_PAGEOBJ_IMAGE, 2))
 
 
 def _is_ruled(page: Any) -> bool:
     from pypdfium2 import raw  # noqa: PLC0415
 
-    paths = page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2)
+    paths = page_objects(page, raw.FPDF_PAGEOBJ_PATH, 2)
     return sum(1 for _ in itertools.islice(paths, _MIN_RULES)) >= _MIN_RULES
 
 
@@ -102,8 +107,9 @@ def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _P
             text = textpage.get_text_range()
             tabular = any(word in squeeze(text) for word in TABLE_WORDS) and _is_ruled(page)
             read = _Page(index + 1, width, height, text, ruled=tabular)
-            if not tabular:  # no table to cut the text around: read it now, with this text page
-                _read_text(read, textpage)
+            if tabular:  # looked up in the module, where tests replace it
+                read.tables = pdf_tables.page_grids(page, textpage)
+            _read_text(read, textpage)  # the text around the tables, with this text page
             return read
         finally:
             textpage.close()
@@ -137,20 +143,18 @@ def _page_list(numbers: list[int]) -> str:
     return f"第 {shown} 页" + (f"等 {len(numbers)} 页" if len(numbers) > 10 else "")
 
 
-def _tables(
-    data: bytes,
-    pages: list[_Page],
-    pdf: pypdfium2.PdfDocument,
-    check: CrossCheck,
-    deadline: float,
-    *,
-    checked: dict[int, PageCheck],
+def _cross_check(
+    data: bytes, pages: list[_Page], check: CrossCheck, deadline: float, *, checked: dict[int, PageCheck]
 ) -> None:
-    """Add the ruled tables of the pages that hold one."""
-    numbers = {p.number: len(p.text) for p in pages if p.ruled}
-    found = read_tables(data, pdf, numbers, check, deadline, checked=checked)
+    """pdfminer's reading where pdfium's table text is suspect or its rules made no table; a page
+    pdfminer found tables on has its text outside them read again."""
+    found = {page.number: page.tables for page in pages if page.ruled}
+    if not found:
+        return
+    renewed = cross_check(data, found, check, deadline, checked=checked)
     for page in pages:
-        page.tables = found.get(page.number, [])
+        if page.number in renewed:
+            page.tables, page.bands, page.text_read = found[page.number], [], False
 
 
 def _bands(page: _Page) -> list[tuple[float, float, bool]]:
@@ -325,7 +329,7 @@ def extract_pdf(data: bytes, source: str, limits: Limits | None = None) -> Docum
         checked = check_pages(data, count, deadline)
         pages, scanned, failed = _read_pages(pdf, limits, deadline)
         check = CrossCheck()
-        _tables(data, pages, pdf, check, deadline, checked=checked)
+        _cross_check(data, pages, check, deadline, checked=checked)
         _text_outside_tables(pdf, pages, deadline)
     finally:
         pdf.close()
