@@ -99,10 +99,11 @@ def lines_from_text(text: str) -> list[Line]:
         if cells is not None:
             table.append((number, raw, cells))
         else:
-            lines.extend(_pipe_lines(table, page))
-            table = []
+            if table:
+                lines.extend(_pipe_lines(table, page))
+                table = []
             lines.append(Line(number, raw, raw.split("\t") if "\t" in raw else None, page=page))
-        if page is not None and ended.endswith("\f"):
+        if page is not None and ended.endswith("\f") and table:
             lines.extend(_pipe_lines(table, page))
             table = []
             page += 1

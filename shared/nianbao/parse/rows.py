@@ -220,11 +220,13 @@ def _columns(rows: Sequence[PrintedRow], ncols: int) -> dict[int | None, tuple[f
     rows agree: the page with the most of them sets the columns; on another page, whose lines may
     start further in or out and set characters of another size, its own complete rows (one is
     enough) set how far they are shifted and stretched."""
+    if ncols < 2 or sum(not r.explicit and r.count == ncols for r in rows) < MIN_ALIGNED_ROWS:
+        return {}
     pages: dict[int | None, list[list[float]]] = {}
     for row in rows:
         if row.count == ncols and (positions := value_positions(row)) is not None:
             pages.setdefault(row.line.page, []).append(positions)
-    if not pages or ncols < 2:
+    if not pages:
         return {}
     reference = max(pages, key=lambda page: len(pages[page]))  # a page number, or None for text without pages
     if len(pages[reference]) < MIN_ALIGNED_ROWS:

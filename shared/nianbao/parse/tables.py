@@ -563,7 +563,9 @@ def build_table2(raw: Raw2, spec: Table2Spec, section: int | None) -> Table:
             if row_spec is None or row_spec.key in table.rows:
                 continue
             owner = next(b for b in spec.blocks if row_spec in b.rows)
-            layout = layouts.setdefault(owner.item, Layout.of([r.printed for r in block.rows], len(owner.columns)))
+            if owner.item not in layouts:
+                layouts[owner.item] = Layout.of([r.printed for r in block.rows], len(owner.columns))
+            layout = layouts[owner.item]
             table.rows[row_spec.key] = _table_row(printed, row_spec, owner.columns, layout, align="left")
             table.notes.extend(_row_note("table2", printed, row_spec))
     return table
