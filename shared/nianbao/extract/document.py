@@ -103,9 +103,10 @@ def lines_from_text(text: str) -> list[Line]:
                 lines.extend(_pipe_lines(table, page))
                 table = []
             lines.append(Line(number, raw, raw.split("\t") if "\t" in raw else None, page=page))
-        if page is not None and ended.endswith("\f") and table:
-            lines.extend(_pipe_lines(table, page))
-            table = []
+        if page is not None and ended.endswith("\f"):
+            if table:
+                lines.extend(_pipe_lines(table, page))
+                table = []
             page += 1
     lines.extend(_pipe_lines(table, page))
     return lines
