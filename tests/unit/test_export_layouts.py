@@ -172,3 +172,26 @@ def test_a_value_between_two_columns_leaves_its_row_uncertain():
     # Then the row whose values sit at columns is placed, and the other is left uncertain
     assert table3["partial"] == [2, None, None, 3, None, None, 5]
     assert table3["denied_1"] == [None] * 7
+
+
+def test_table_2_printed_one_cell_a_line_keeps_each_row_whole():
+    # Given Table 2 as a text export that reads its grid one cell a line (hand-typed, 2021 format)
+    lines = ["二、主动公开政府信息情况", "第二十条第（一）项", "信息内容",
+             "本年制发件数", "本年废止件数", "现行有效件数", "规章", "1", "7", "2", "行政规范性文件", "2", "106", "106",
+             "第二十条第（五）项", "信息内容", "本年处理决定数量", "行政许可", "12",
+             "三、收到和处理政府信息公开申请情况"]  # fmt: skip
+    # When it is read
+    table2 = report_dict(check_text("\n".join(lines)))["tables"]["table2"]
+    # Then each row has its own cells, none spilling into a row of its own
+    assert table2["regulations"] == [1, 7, 2]
+    assert table2["normative_documents"] == [2, 106, 106]
+    assert table2["licensing"] == [12]
+
+
+def test_label_less_numbers_that_overshoot_a_row_are_no_row():
+    # Given a complete row, then two lines of four numbers (eight: no run of seven), then 2.重复申请
+    head = ["（五）不予处理", "1.信访举报投诉类申请 1 0 0 0 0 0 1", "1 2 3 4", "5 6 7 8", "2.重复申请 0 0 0 0 0 0 0"]
+    table3 = report_dict(check_text("\n".join([*HEADER, *head])))["tables"]["table3"]
+    # Then the stray numbers take no row's place: 2.重复申请 keeps its own, and no row is made of them
+    assert table3["refused_1"] == [1, 0, 0, 0, 0, 0, 1]
+    assert table3["refused_2"] == [0, 0, 0, 0, 0, 0, 0]
