@@ -13,7 +13,8 @@ import re
 import stat
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,12 +22,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.progress import track
+from rich.progress import Progress
 from rich.text import Text
 
-from nianbao import series
-from nianbao.check import check_path, os_reason, unreadable
-from nianbao.contract import to_csv, to_json, visible
+from nianbao.check import Batch, check_path, default_workers, os_reason, unreadable
+from nianbao.contract import csv_parts, json_parts, jsonl_line, visible
 from nianbao.describe import location_text
 from nianbao.extract.limits import Limits
 from nianbao.isolate import Sandbox
@@ -56,6 +56,7 @@ PROGRESS_FROM = 10  # show a progress bar from this many files on
 class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+    JSONL = "jsonl"
     CSV = "csv"
 
 
@@ -109,12 +110,17 @@ def _jobs(path: Path) -> list[Path | CheckResult]:
     return found or [unreadable(str(path), "目录中没有可检查的报告文件（PDF、Word、网页、文本）")]
 
 
-def exit_code(results: list[CheckResult]) -> int:
+def exit_code(results: Iterable[CheckResult]) -> int:
     """0: no report has errors; 1: a report has errors; 2: an input could not be read."""
-    statuses = {r.status for r in results}
-    if Status.UNREADABLE in statuses:
+    return status_exit_code({r.status for r in results})
+
+
+def status_exit_code(statuses: Iterable[Status]) -> int:
+    """``exit_code`` from the statuses met (a batch counts them as it writes, keeping no result)."""
+    found = set(statuses)
+    if Status.UNREADABLE in found:
         return 2
-    return 1 if Status.FAIL in statuses else 0
+    return 1 if Status.FAIL in found else 0
 
 
 # What the text view shows of a report's own text (characters); JSON and CSV carry it whole.
@@ -158,10 +164,62 @@ def _render(console: Console, result: CheckResult, min_severity: Severity) -> No
     console.print(Panel(Group(*lines), title=heading, title_align="left", border_style=_STATUS_STYLE[result.status]))
 
 
-def _summary(results: list[CheckResult]) -> str:
-    counts = Counter(r.status for r in results)
+def _summary(counts: Counter[Status]) -> str:
     parts = "，".join(f"{s.zh} {counts[s]} 份" for s in (Status.FAIL, Status.WARN, Status.PASS, Status.UNREADABLE))
-    return f"共检查 {len(results)} 份报告：{parts}。"
+    return f"共检查 {counts.total()} 份报告：{parts}。"
+
+
+def _write(results: Iterable[CheckResult], output: OutputFormat, min_severity: Severity) -> Counter[Status]:
+    """Write each result as it comes (to ``sys.stdout`` as it is at each write: a progress bar may
+    route it above itself), flushed, so a reader of the output sees each report once it is done;
+    the statuses met, counted."""
+    counts: Counter[Status] = Counter()
+
+    def counted() -> Iterator[CheckResult]:
+        for result in results:
+            counts[result.status] += 1
+            yield result
+
+    if output is OutputFormat.TEXT:
+        console = Console()
+        for result in counted():
+            _render(console, result, min_severity)
+        console.print(_summary(counts))
+        return counts
+    parts: Iterable[str]
+    if output is OutputFormat.JSON:
+        parts = _json_document(counted(), min_severity)
+    elif output is OutputFormat.JSONL:
+        parts = (jsonl_line(result, min_severity) for result in counted())
+    else:
+        parts = csv_parts(counted(), min_severity)
+    for part in parts:
+        sys.stdout.write(part)
+        sys.stdout.flush()
+    return counts
+
+
+def _json_document(results: Iterable[CheckResult], min_severity: Severity) -> Iterator[str]:
+    yield from json_parts(results, min_severity)
+    yield "\n"
+
+
+@contextmanager
+def _progress(show: bool, total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr while the files are checked (a function to call per file), or
+    None. Output to a terminal goes above the bar; output to a file or pipe is left alone."""
+    if not show:
+        yield None
+        return
+    bar = Progress(
+        *Progress.get_default_columns(),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=sys.stdout.isatty(),
+    )
+    with bar:
+        task = bar.add_task("检查中…", total=total)
+        yield lambda: bar.advance(task)
 
 
 @app.command()
@@ -169,7 +227,10 @@ def check(  # noqa: PLR0917 - typer reads each option from a parameter
     paths: Annotated[
         list[Path], typer.Argument(help="报告文件或目录（目录下查找 PDF、Word、网页和文本文件）", show_default=False)
     ],
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式")] = OutputFormat.TEXT,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="输出格式（jsonl：每行一份报告的 JSON 对象）"),
+    ] = OutputFormat.TEXT,
     min_severity: Annotated[
         Severity, typer.Option("--min-severity", "-s", help="只显示不低于该级别的问题")
     ] = Severity.INFO,
@@ -184,33 +245,33 @@ def check(  # noqa: PLR0917 - typer reads each option from a parameter
         Path | None,
         typer.Option("--previous", help="上一年度的报告文件，用于跨年度核对（本身不输出结果）", show_default=False),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="同时检查的文件数（进程数；默认：本机可用的 CPU 核数）", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """检查年度报告。同一机关多个年度的报告一起检查时，核对年度之间的衔接（上年结转、现行有效件数、文字重复）。
+    结果按输入顺序边检查边输出（跨年度核对时，全部文件检查完后输出）。
     退出码：0 无错误；1 有报告存在错误；2 有文件无法读取。"""
-    # Inputs are checked in the order given; a path that cannot be read is an unreadable result.
-    jobs = [job for path in paths for job in _jobs(path)]
+    # Inputs are checked, and written, in the order given; a path that cannot be read is an
+    # unreadable result. A path is small: the list holds a province's batch easily.
+    inputs = [job for path in paths for job in _jobs(path)]
     err = Console(stderr=True)
-    show_progress = progress if progress is not None else (len(jobs) >= PROGRESS_FROM and err.is_terminal)
-    iterator = track(jobs, description="检查中…", console=err, transient=True) if show_progress else jobs
+    show_progress = progress if progress is not None else (len(inputs) >= PROGRESS_FROM and err.is_terminal)
     # each file in a child process with memory, CPU and wall-clock limits, as in the pipeline
     limits = Limits.from_env()
     sandbox = Sandbox.from_env(limits.max_seconds)
-    results = [job if isinstance(job, CheckResult) else check_path(job, limits, sandbox) for job in iterator]
-    if history or previous is not None:
-        # cross-year rules between the reports of one body, and against --previous
-        before = check_path(previous, limits, sandbox) if previous is not None else None
-        results = series.apply(results, before)
-
-    if output is OutputFormat.JSON:
-        sys.stdout.write(to_json(results, min_severity) + "\n")
-    elif output is OutputFormat.CSV:
-        sys.stdout.write(to_csv(results, min_severity))
-    else:
-        console = Console()
-        for result in results:
-            _render(console, result, min_severity)
-        console.print(_summary(results))
-    raise typer.Exit(0 if exit_zero else exit_code(results))
+    # last year's report for the cross-year rules, checked here (before any worker starts)
+    before = check_path(previous, limits, sandbox) if previous is not None else None
+    files = sum(isinstance(job, Path) for job in inputs)
+    workers = min(jobs or default_workers(), max(files, 1))
+    # the workers start before the progress bar's thread (see Batch)
+    with Batch(limits, sandbox, workers) as batch, _progress(show_progress, len(inputs)) as advance:
+        results = batch.results(inputs, history=history or previous is not None, previous=before, on_checked=advance)
+        counts = _write(results, output, min_severity)
+    raise typer.Exit(0 if exit_zero else status_exit_code(counts))
 
 
 _DIVISION = re.compile(r"^\d{2,12}$")

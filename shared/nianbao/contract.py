@@ -14,6 +14,11 @@ the box (four coordinates and a page size are for a renderer, which reads the JS
 Both outputs are safe to print to a terminal and to open in a spreadsheet: JSON keeps every
 string exactly but writes control and format characters as ``\\uXXXX`` escapes; CSV cells are one
 line of clean text and never start a formula (see ``to_csv``).
+
+Each output can be written as the reports come, one report at a time (``json_parts``,
+``jsonl_line``, ``csv_parts``), so that a batch of any size needs memory for one report only:
+the JSON document so written is byte for byte ``to_json``'s. JSON Lines gives one report object
+per line, each as an element of the document's ``reports``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -87,9 +92,37 @@ def to_json(results: Iterable[CheckResult], min_severity: Severity = Severity.IN
     """The contract as JSON text, Chinese kept as is. json escapes C0 controls itself; the other
     control and format characters (DEL, C1 controls such as the 8-bit CSI, bidi overrides, U+2028,
     lone surrogates of undecodable file names) are written as \\uXXXX escapes too, so the text is
-    safe on a terminal and parses back to exactly the same strings."""
-    payload = {"version": CONTRACT_VERSION, "reports": [report_dict(r, min_severity) for r in results]}
-    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    safe on a terminal and parses back to exactly the same strings. The text of
+    ``json.dumps({"version": ..., "reports": [...]}, ensure_ascii=False, indent=2)``, escaped."""
+    return "".join(json_parts(results, min_severity))
+
+
+# The document around the reports, as json.dumps(..., indent=2) writes it; a report inside it is
+# indented two levels (JSON strings hold no raw line break, so every line of it is a line of JSON).
+_JSON_HEAD = f'{{\n  "version": {CONTRACT_VERSION},\n  "reports": ['
+_JSON_INDENT = " " * 4
+
+
+def json_parts(results: Iterable[CheckResult], min_severity: Severity = Severity.INFO) -> Iterator[str]:
+    """``to_json``'s text in pieces, written as the reports come: the opening, then one piece per
+    report, then the closing (no line break after it, as ``to_json``)."""
+    yield _JSON_HEAD
+    separator = "\n"
+    for result in results:
+        element = json.dumps(report_dict(result, min_severity), ensure_ascii=False, indent=2)
+        yield separator + _JSON_INDENT + _json_safe(element).replace("\n", "\n" + _JSON_INDENT)
+        separator = ",\n"
+    yield "\n  ]\n}" if separator != "\n" else "]\n}"
+
+
+def jsonl_line(result: CheckResult, min_severity: Severity = Severity.INFO) -> str:
+    """One report as a line of JSON Lines: an element of ``to_json``'s ``reports`` on one line
+    (no line break or separator character inside it: those are escaped), ending in a line break."""
+    return _json_safe(json.dumps(report_dict(result, min_severity), ensure_ascii=False)) + "\n"
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with the control and format characters json leaves as they are escaped."""
     for char in set(unsafe_characters(text)) - _JSON_SYNTAX:  # JSON's own syntax is ASCII
         text = text.replace(char, _json_escape(char))
     return text
@@ -150,33 +183,47 @@ def inert(text: str) -> str:
 def to_csv(results: Iterable[CheckResult], min_severity: Severity = Severity.INFO) -> str:
     """One row per finding; a report without (visible) findings still gets one row. Every cell goes
     through ``csv_cell``."""
+    return "".join(csv_parts(results, min_severity))
+
+
+def csv_parts(results: Iterable[CheckResult], min_severity: Severity = Severity.INFO) -> Iterator[str]:
+    """``to_csv``'s text in pieces, written as the reports come: the header, then each report's
+    rows."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    yield out.getvalue()
     for result in results:
-        report = result.report
-        base = {
-            "source": report.source,
-            "agency": report.agency,
-            "year": report.year,
-            "format": report.format.value,
-            "status": result.status.value,
-        }
-        findings = visible(result.findings, min_severity)
-        rows: list[dict[str, Any]] = [base] if not findings else []
-        for f in findings:
-            rows.append(
-                base
-                | f.location.model_dump(exclude=_CSV_LEFT_OUT)
-                | {
-                    "code": f.code,
-                    "severity": f.severity.value,
-                    "message": f.message,
-                    "expected": _number(f.expected),
-                    "actual": _number(f.actual),
-                    "evidence": f.evidence,
-                }
-            )
-        for row in rows:
+        out.seek(0)
+        out.truncate()
+        for row in _csv_rows(result, min_severity):
             writer.writerow({column: csv_cell(column, value) for column, value in row.items()})
-    return out.getvalue()
+        yield out.getvalue()
+
+
+def _csv_rows(result: CheckResult, min_severity: Severity) -> list[dict[str, Any]]:
+    """One report's rows, before ``csv_cell``."""
+    report = result.report
+    base = {
+        "source": report.source,
+        "agency": report.agency,
+        "year": report.year,
+        "format": report.format.value,
+        "status": result.status.value,
+    }
+    findings = visible(result.findings, min_severity)
+    rows: list[dict[str, Any]] = [base] if not findings else []
+    for f in findings:
+        rows.append(
+            base
+            | f.location.model_dump(exclude=_CSV_LEFT_OUT)
+            | {
+                "code": f.code,
+                "severity": f.severity.value,
+                "message": f.message,
+                "expected": _number(f.expected),
+                "actual": _number(f.actual),
+                "evidence": f.evidence,
+            }
+        )
+    return rows
