@@ -25,7 +25,8 @@ from rich.panel import Panel
 from rich.progress import Progress
 from rich.text import Text
 
-from nianbao.check import Batch, check_path, default_workers, os_reason, unreadable
+from nianbao.batch import Batch, default_workers
+from nianbao.check import check_path, os_reason, unreadable
 from nianbao.contract import csv_parts, json_parts, jsonl_line, visible
 from nianbao.describe import location_text
 from nianbao.extract.limits import Limits

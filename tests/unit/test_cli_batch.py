@@ -23,18 +23,8 @@ from typer.testing import CliRunner
 
 import nianbao.check
 from nianbao import series
-from nianbao.check import (
-    CHECK_DEFECT,
-    WINDOW_PER_WORKER,
-    WORKER_DIED,
-    Batch,
-    Checked,
-    check_path,
-    compact,
-    cross_year,
-    default_workers,
-    unreadable,
-)
+from nianbao.batch import WINDOW_PER_WORKER, WORKER_DIED, Batch, Checked, compact, cross_year, default_workers
+from nianbao.check import CHECK_DEFECT, check_path, unreadable
 from nianbao.cli import _jobs, _render, app, exit_code, status_exit_code
 from nianbao.contract import CONTRACT_VERSION, json_parts, report_dict, to_csv, to_json
 from nianbao.extract import Limits
