@@ -13,8 +13,10 @@ pytestmark = pytest.mark.unit
 runner = CliRunner()
 
 
-def write(path: Path, *, seed: int = 0, year: int = 2022, broken: bool = False) -> Path:
+def write(path: Path, *, seed: int = 0, year: int = 2022, agency: str | None = None, broken: bool = False) -> Path:
     truth = random_truth(random.Random(seed), version=FormatVersion.V2021, year=year)
+    if agency is not None:
+        truth.agency = agency
     if broken:
         value = truth.table3["granted"][0]
         assert isinstance(value, int)

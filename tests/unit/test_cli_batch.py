@@ -31,8 +31,8 @@ from nianbao.extract import Limits
 from nianbao.history import facts_of
 from nianbao.model import CheckResult, Severity, Status
 from nianbao.sanitize import unsafe_characters
-from nianbao.spec import FormatVersion
 from tests.synth import Layout, blank_cells, random_truth, render_text
+from tests.unit.test_cli import write
 from tests.unit.test_untrusted_text import hostile_report
 
 pytestmark = pytest.mark.unit
@@ -42,14 +42,7 @@ DOCUMENTS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 
 
 def report(path: Path, seed: int, year: int = 2022, agency: str = BODY, *, broken: bool = False) -> Path:
-    truth = random_truth(random.Random(seed), version=FormatVersion.V2021, year=year)
-    truth.agency = agency
-    if broken:
-        value = truth.table3["granted"][0]
-        assert isinstance(value, int)
-        truth = truth.with_cell("table3", "granted", 0, value + 5)
-    path.write_text(render_text(truth, Layout.TABS, random.Random(seed), variants=False), encoding="utf-8")
-    return path
+    return write(path, seed=seed, year=year, agency=agency, broken=broken)
 
 
 @pytest.fixture(scope="module")
@@ -260,22 +253,28 @@ def quick(path, limits=None, sandbox=None):
     return unreadable(str(path), "quick")
 
 
+class Counted:
+    """Inputs ``000.txt``, ``001.txt``… handed out one at a time, counting how many were taken."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.taken = 0
+
+    def __iter__(self) -> Iterator[Path]:
+        for n in range(self.count):
+            self.taken += 1
+            yield Path(f"{n:03d}.txt")
+
+
 def test_workers_take_at_most_a_window_of_files_ahead_of_the_output(monkeypatch):
     # Given a stream of inputs that counts how many were taken
     monkeypatch.setattr(nianbao.check, "check_path", quick)
-    taken = 0
-
-    def inputs() -> Iterator[Path]:
-        nonlocal taken
-        for n in range(100):
-            taken += 1
-            yield Path(f"{n:03d}.txt")
-
+    inputs = Counted(100)
     # When two workers check them and the output is read one result at a time
     ahead = []
     with Batch(Limits(), None, workers=2) as batch:
-        for done, result in enumerate(batch.results(inputs(), history=False), 1):
-            ahead.append(taken - done)
+        for done, result in enumerate(batch.results(iter(inputs), history=False), 1):
+            ahead.append(inputs.taken - done)
             assert result.report.source == f"{done - 1:03d}.txt"
     # Then no more than the window was ever taken ahead of what was handed on
     assert max(ahead) <= 2 * WINDOW_PER_WORKER
@@ -285,17 +284,10 @@ def test_workers_take_at_most_a_window_of_files_ahead_of_the_output(monkeypatch)
 def test_without_history_results_come_before_the_last_file_is_checked_and_with_it_after(monkeypatch):
     monkeypatch.setattr(nianbao.check, "check_path", quick)
     for history, first_after in ((False, 1), (True, 30)):
-        taken = 0
-
-        def inputs() -> Iterator[Path]:
-            nonlocal taken
-            for n in range(30):
-                taken += 1
-                yield Path(f"{n:03d}.txt")
-
+        inputs = Counted(30)
         with Batch(Limits(), None, workers=1) as batch:
-            next(iter(batch.results(inputs(), history=history)))
-        assert taken == first_after
+            next(iter(batch.results(iter(inputs), history=history)))
+        assert inputs.taken == first_after
 
 
 def full_results() -> list[CheckResult]:
