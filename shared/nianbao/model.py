@@ -117,6 +117,8 @@ class Cell(BaseModel):
     raw: str
     kind: CellKind
     value: Number | None = None
+    # a ruled cell's page and box; None for a cell with no box of its own (text), whose place is
+    # its row's (such cells are shared between rows that print the same text)
     origin: Origin | None = None
 
     @property

@@ -323,7 +323,10 @@ def test_a_compact_result_gives_every_output_the_full_one_gives_at_a_fraction_of
         assert to_csv([small]) == to_csv([result])
         assert rendered(small) == rendered(result)
         if result.report.looks_like_report:
-            assert len(pickle.dumps(small)) < 0.75 * len(pickle.dumps(result))
+            # a PDF's cells each carry their box, which goes; text cells carry none (one cell object
+            # serves every row printing the same text), so there the findings weigh more
+            share = 0.4 if result.report.file_type == "pdf" else 0.85
+            assert len(pickle.dumps(small)) < share * len(pickle.dumps(result))
 
 
 def test_cross_year_over_a_stream_is_series_apply(results, tmp_path):

@@ -284,6 +284,15 @@ def test_an_amount_in_wan_yuan_may_have_decimals():
     assert findings(edit(BASE, "行政事业性收费\t1.5", "行政事业性收费\t0.25")) == []
 
 
+def test_each_of_two_equal_invalid_cells_in_a_row_is_named_by_its_column():
+    result = check(with_row("（一）予以公开", (5, "-1", "-1", 0, 0, 0, 6)))
+    invalid = [f for f in result.findings if f.code == "CELL_INVALID"]
+    assert [(f.message, f.location.column) for f in invalid] == [
+        ("表三“（一）予以公开”行“商业企业”列的“-1”是负数，该栏只能填写非负数。", "commercial"),
+        ("表三“（一）予以公开”行“科研机构”列的“-1”是负数，该栏只能填写非负数。", "research"),
+    ]
+
+
 def test_an_invalid_table_4_cell_names_its_column():
     result = check(with_table4((1, 0, 0, "一", 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0)))
     invalid = [f for f in result.findings if f.code == "CELL_INVALID"]

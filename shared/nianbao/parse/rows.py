@@ -20,6 +20,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import combinations
 
 from nianbao.extract import BBox, Line
@@ -190,7 +191,10 @@ class Layout:
         for row in explicit:
             if ncols is not None and row.count == ncols:
                 spacers[row.label_columns] = min(spacers.get(row.label_columns, row.gap), row.gap)
-        return cls(label_columns, keeps, spacers, _columns(rows, ncols) if ncols else {})
+        # where columns sit only places a short space-separated row (``_aligned``): without one,
+        # finding them is wasted
+        short = ncols is not None and any(not r.explicit and r.count < ncols for r in rows)
+        return cls(label_columns, keeps, spacers, _columns(rows, ncols) if ncols and short else {})
 
 
 # A text table is taken as laid out in columns when this many complete rows agree on where each
@@ -272,13 +276,25 @@ def _aligned(row: PrintedRow, layout: Layout, ncols: int) -> list[int] | None:
     return columns
 
 
-def _cell(raw: str, origin: Origin) -> Cell:
+def _cell(raw: str, origin: Origin | None) -> Cell:
     kind, value = classify(raw)
     return Cell(raw=collapse(raw), kind=kind, value=value, origin=origin)
 
 
-def _cell_origin(line: Line, box: BBox | None) -> Origin:
-    return Origin(line=line.number, page=line.page, bbox=box, page_size=line.page_size)
+@lru_cache(maxsize=4096)
+def _unboxed(raw: str) -> Cell:
+    """A cell with no box of its own (text, and grids that give none): its origin is its row's,
+    which rules take from the row. Cells are frozen, so one serves every row that prints ``raw``."""
+    return _cell(raw, None)
+
+
+MISSING = Cell(raw="", kind=CellKind.MISSING)
+
+
+def _grid_cell(line: Line, raw: str, box: BBox | None) -> Cell:
+    if box is None:
+        return _unboxed(raw)
+    return _cell(raw, Origin(line=line.number, page=line.page, bbox=box, page_size=line.page_size))
 
 
 def _grid_slice(row: PrintedRow, ncols: int, align: str) -> range | None:
@@ -303,29 +319,25 @@ def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> 
     straight after the label (Table 2). It decides grid rows, whose cells are positioned.
     """
     line = row.line
-    # a cell printed as text has no box of its own: its origin names the line (rules then point
-    # at the row's box); a grid cell has its ruled box
-    origin = Origin(line=line.number, page=line.page)
-    if line.grid:
+    if line.grid:  # a grid cell has its ruled box
         span = _grid_slice(row, ncols, align)
         if span is not None:
             cells_all, boxes = line.cells or [], line.boxes or []
-            return [tuple(_cell(cells_all[i], _cell_origin(line, boxes[i] if boxes else None)) for i in span)], ncols
+            return [tuple(_grid_cell(line, cells_all[i], boxes[i] if boxes else None) for i in span)], ncols
     fields = row.values
     if row.explicit and len(fields) != ncols:
         fields = rstrip_blank(fields)
         blanks = row.gap - layout.spacers.get(row.label_columns, 0)
         if len(fields) < ncols and layout.keeps_blanks and blanks > 0:
             fields = [""] * min(blanks, ncols - len(fields)) + fields
-    cells = [_cell(f, origin) for f in fields]
+    cells = [_unboxed(f) for f in fields]
     if len(cells) == ncols:
         return [tuple(cells)], ncols
     columns = _aligned(row, layout, ncols) if len(cells) < ncols else None
     if columns is not None:  # a blank cell is a gap where its column is
-        missing = Cell(raw="", kind=CellKind.MISSING, origin=origin)
         slots = dict(zip(columns, cells, strict=True))
-        return [tuple(slots.get(c, missing) for c in range(ncols))], len(cells)
-    return _placements(cells, ncols, origin), len(cells)
+        return [tuple(slots.get(c, MISSING) for c in range(ncols))], len(cells)
+    return _placements(cells, ncols), len(cells)
 
 
 def placement_count(printed: int, ncols: int) -> int:
@@ -334,18 +346,17 @@ def placement_count(printed: int, ncols: int) -> int:
     return math.comb(max(printed, ncols), min(printed, ncols))
 
 
-def _placements(cells: list[Cell], ncols: int, origin: Origin) -> list[tuple[Cell, ...]]:
-    missing = Cell(raw="", kind=CellKind.MISSING, origin=origin)
+def _placements(cells: list[Cell], ncols: int) -> list[tuple[Cell, ...]]:
     n = len(cells)
     if placement_count(n, ncols) > MAX_PLACEMENTS:  # counted, not enumerated: C(40,15) is 40 billion
-        return [(missing,) * ncols]
+        return [(MISSING,) * ncols]
     choices = combinations(range(ncols), n) if n < ncols else combinations(range(n), ncols)
     seen: set[tuple[object, ...]] = set()
     placements: list[tuple[Cell, ...]] = []
     for choice in choices:
         if n < ncols:
             slots = dict(zip(choice, cells, strict=True))
-            placement = tuple(slots.get(i, missing) for i in range(ncols))
+            placement = tuple(slots.get(i, MISSING) for i in range(ncols))
         else:
             placement = tuple(cells[i] for i in choice)
         signature = tuple((c.kind, c.value) for c in placement)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 
 from nianbao.extract import Line
 from nianbao.model import CellKind, LabelNote, Origin, Table, TableRow
@@ -233,20 +233,35 @@ def find_anchor(lines: Sequence[Line], start: int, end: int, anchors: Iterable[s
     return None
 
 
-def _evidence(raw: RawRow) -> str:
+def _evidence(label: str, printed: PrintedRow) -> str:
     """The row as printed: its label, then its cells (□ for a blank one); a digit run too long to
     be a number is cut short, as it would fill every finding and notice that quotes the row."""
-    cells = rstrip_blank(raw.printed.values) if raw.printed.explicit else raw.printed.values
-    values = " ".join(collapse(v) or "□" for v in cells)
-    return shorten_digits(f"{display(raw.label)} {values}".strip())
+    if printed.explicit:
+        values = " ".join(collapse(v) or "□" for v in rstrip_blank(printed.values))
+    else:  # tokens of space-separated text: never blank, no whitespace inside
+        values = " ".join(printed.values)
+    return shorten_digits(f"{label} {values}".strip())
+
+
+class _Keywords:
+    """Every keyword (and known variant wording) of a table's rows, and which of them a text holds.
+
+    Printed labels repeat from report to report, so the hits of recent texts are kept."""
+
+    def __init__(self, specs: tuple[RowSpec, ...]) -> None:
+        pairs = {(k, i) for i, spec in enumerate(specs) for k in spec.keywords}
+        pairs |= {(strip_markers(squeeze(v)), i) for i, spec in enumerate(specs) for v in spec.variants}
+        self.pairs = sorted(pairs, key=lambda kv: (-len(kv[0]), kv[1]))  # longest first
+        self.hits = lru_cache(maxsize=4096)(self._hits)
+
+    def _hits(self, text: str) -> tuple[tuple[int, int], ...]:
+        """``(length, row index)`` of every keyword in ``text``, longest first."""
+        return tuple((len(keyword), index) for keyword, index in self.pairs if keyword in text)
 
 
 @cache
-def _keywords(specs: tuple[RowSpec, ...]) -> list[tuple[str, int]]:
-    """Every keyword (and known variant wording) with the index of its row, longest first."""
-    pairs = {(k, i) for i, spec in enumerate(specs) for k in spec.keywords}
-    pairs |= {(strip_markers(squeeze(v)), i) for i, spec in enumerate(specs) for v in spec.variants}
-    return sorted(pairs, key=lambda kv: (-len(kv[0]), kv[1]))
+def _keywords(specs: tuple[RowSpec, ...]) -> _Keywords:
+    return _Keywords(specs)
 
 
 @dataclass(slots=True)
@@ -257,73 +272,79 @@ class Matcher:
     taken: set[str] = field(default_factory=set)
     position: int = -1
     full: int | None = None  # a row with no label takes the next row's place only if it prints this many
+    keywords: _Keywords = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.specs = tuple(self.specs)
+        self.keywords = _keywords(self.specs)
 
     def match(self, raw: RawRow) -> RowSpec | None:
-        spec = self._by_keyword(raw.label)
-        if spec is not None and spec.key == "results_total" and not _TOTAL.match(strip_markers(raw.label)):
+        index = self._by_keyword(raw.label)
+        total = index is not None and self.specs[index].key == "results_total"
+        if total and not _TOTAL.match(strip_markers(raw.label)):
             # 总计 is also a column's name: a label holding more than it (a block's name before a
             # header cell that a text export put there) is not the 总计 row by that word alone
-            spec = None
-        if spec is None and _OTHER_3.match(raw.label) and "other_3" in {s.key for s in self.specs}:
-            spec = next(s for s in self.specs if s.key == "other_3")
-        if spec is None and _marker_of(raw.label):  # a whole label of its own, misprinted
-            spec = self._by_similarity(raw.label)
-        if spec is None and raw.context != raw.label:
-            spec = self._by_keyword(raw.context)
-        if spec is None:
-            spec = self._next_in_order(raw)
-        if spec is None:
-            spec = self._by_similarity(raw.label)
-        if spec is not None:
-            self.taken.add(spec.key)
-            self.position = self.specs.index(spec)
+            index = None
+        if index is None and _OTHER_3.match(raw.label):
+            index = next((i for i, s in enumerate(self.specs) if s.key == "other_3"), None)
+        if index is None and _marker_of(raw.label):  # a whole label of its own, misprinted
+            index = self._by_similarity(raw.label)
+        if index is None and raw.context != raw.label:
+            index = self._by_keyword(raw.context)
+        if index is None:
+            index = self._next_in_order(raw)
+        if index is None:
+            index = self._by_similarity(raw.label)
+        if index is None:
+            return None
+        spec = self.specs[index]
+        self.taken.add(spec.key)
+        self.position = index
         return spec
 
-    def _by_keyword(self, text: str) -> RowSpec | None:
+    def _by_keyword(self, text: str) -> int | None:
         """The row whose longest keyword hits; among equally long hits, the row nearest after the
         last one matched (print order)."""
         hits: list[int] = []
         length = 0
-        for keyword, index in _keywords(tuple(self.specs)):
-            if len(keyword) < length:
+        for size, index in self.keywords.hits(text):
+            if size < length:
                 break
-            if keyword in text and self.specs[index].key not in self.taken:
+            if self.specs[index].key not in self.taken:
                 hits.append(index)
-                length = len(keyword)
+                length = size
         if not hits:
             return None
-        size = len(self.specs)
-        return self.specs[min(hits, key=lambda i: (i - self.position) % (size + 1) or size + 1)]
+        count = len(self.specs)
+        return min(hits, key=lambda i: (i - self.position) % (count + 1) or count + 1)
 
-    def _by_similarity(self, label: str) -> RowSpec | None:
+    def _by_similarity(self, label: str) -> int | None:
         """The row due next whose standard label the printed one resembles most (a misprint:
         "予以公幵", "属于国家泌密"), among the next few untaken rows in print order."""
         words = strip_markers(label)
         if len(words) < 2:
             return None
         marker = _marker_of(label)
-        due = [s for s in self.specs[self.position + 1 :] if s.key not in self.taken][:_ALIGN_WINDOW]
+        due = [i for i in range(self.position + 1, len(self.specs)) if self.specs[i].key not in self.taken]
         best: tuple[float, int] | None = None
-        for rank, spec in enumerate(due):
+        for rank, index in enumerate(due[:_ALIGN_WINDOW]):
+            spec = self.specs[index]
             similarity = max(_similarity(words, form) for form in _label_forms(spec))
             own_marker = marker is not None and marker == _marker_of(squeeze(spec.label))
             if similarity < (_SIMILAR_WITH_MARKER if own_marker else _SIMILAR):
                 continue
             score = similarity + 0.15 * own_marker - 0.05 * rank
             if best is None or score > best[0]:
-                best = (score, rank)
-        return due[best[1]] if best is not None else None
+                best = (score, index)
+        return best[1] if best is not None else None
 
-    def _next_in_order(self, raw: RawRow) -> RowSpec | None:
+    def _next_in_order(self, raw: RawRow) -> int | None:
         """A full row with no recognisable label (values printed without one) takes the next row."""
         if raw.label and len(strip_markers(raw.label)) > 1:
             return None
         if self.full is not None and raw.printed.count < self.full:
             return None
-        for spec in self.specs[self.position + 1 :]:
-            if spec.key not in self.taken:
-                return spec
-        return None
+        return next((i for i in range(self.position + 1, len(self.specs)) if self.specs[i].key not in self.taken), None)
 
 
 def _marker_of(label: str) -> str | None:
@@ -349,20 +370,24 @@ def _table_row(
     raw: RawRow, spec: RowSpec, columns: Sequence[ColumnSpec], layout: Layout, align: str = "right"
 ) -> TableRow:
     placements, printed = place(raw.printed, len(columns), layout, align)
+    label = display(raw.label)
     return TableRow(
         key=spec.key,
-        label=display(raw.label),
+        label=label,
         columns=tuple(c.key for c in columns),
         printed=printed,
         placements=placements,
         origin=origin_of(raw.printed.line),
-        evidence=_evidence(raw),
-        numbers=sum(_holds_digits(v) for v in raw.printed.values),
+        evidence=_evidence(label, raw.printed),
+        numbers=len([v for v in raw.printed.values if classify(v)[0] in _DIGITS]),
     )
 
 
+_DIGITS = frozenset({CellKind.NUMBER, CellKind.TOO_LONG})  # a count, or too many digits to be one
+
+
 def _holds_digits(field: str) -> bool:
-    return classify(field)[0] in (CellKind.NUMBER, CellKind.TOO_LONG)
+    return classify(field)[0] in _DIGITS
 
 
 def _row_note(table: str, raw: RawRow, spec: RowSpec) -> list[LabelNote]:
@@ -410,7 +435,7 @@ def _is_table3_label(label: str) -> bool:
     last = last_segment(squeeze(label))
     if not _LEADING_MARKER.match(last):
         return False
-    return bool(_OTHER_3.match(last)) or any(keyword in last for keyword, _ in _keywords(TABLE3_ALL_ROWS))
+    return bool(_OTHER_3.match(last)) or bool(_keywords(TABLE3_ALL_ROWS).hits(last))
 
 
 def parse_table3(lines: Sequence[Line], start: int, end: int, section: int | None) -> tuple[Table, int]:

@@ -161,15 +161,19 @@ _NOT_CHECKED = frozenset({CellKind.BLANK, CellKind.PLACEHOLDER, CellKind.MISSING
 
 
 def _invalid(name: str, row: TableRow, columns: list[ColumnSpec | None], spec: FormatSpec) -> Iterator[Finding]:
-    seen: set[int] = set()
+    # A cell is named once though it stands in many placements; a placed row's equal cells (one
+    # cell object: parse/rows.py) once for each column they stand in
+    seen: set[tuple[int | None, int]] = set()
+    placed = row.placed
     for placement in row.placements:
         for index, cell in enumerate(placement):
-            if cell.kind in _NOT_CHECKED or (cell.kind is CellKind.NUMBER and cell.value == 0):
+            if cell.kind in _NOT_CHECKED or (type(cell.value) is int and cell.value >= 0):
+                continue  # nothing to check, or a count every column takes
+            key = (index if placed else None, id(cell))
+            if key in seen:
                 continue
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            column = columns[index] if row.placed else None
+            seen.add(key)
+            column = columns[index] if placed else None
             problem = _problem(cell, column.kind if column else ValueKind.COUNT)
             if problem is None:
                 continue
