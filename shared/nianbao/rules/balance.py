@@ -18,10 +18,11 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from nianbao.model import Cell, CellKind, Finding, Location, Report, Table, TableRow
 from nianbao.rules.catalog import TABLE_SECTION, TABLE_SHORT, cell_origin, column_name, finding, layout_spec, row_name
-from nianbao.spec import TABLE3_COLUMNS, TABLE4, Equation, Relation, Term, relations
+from nianbao.spec import TABLE3_COLUMNS, TABLE4, Equation, Relation, Table3Spec, Term, relations
 
 INF = float("inf")
 TABLE3_COLUMN_KEYS = tuple(c.key for c in TABLE3_COLUMNS)
@@ -239,14 +240,16 @@ def _location(relation: Relation, eq: Equation, table: Table) -> Location:
 
 def check(report: Report) -> Iterator[Finding]:
     spec = layout_spec(report)
+    table3 = report.table("table3")
+    block_only = table3 is not None and _block_as_one_row(table3)
     cells: dict[str, dict[tuple[str, str], Bounds]] = {}
-    for relation in relations(spec.table3):
+    for relation in _block_totals(spec.table3) if block_only else relations(spec.table3):
         table = report.table(relation.table)
         if table is None or not table.has_values:
             continue
         if relation.table not in cells:
             cells[relation.table] = _placed_bounds(table)
-        yield from _check_relation(_with_block_total(relation, table), table, report, cells[relation.table])
+        yield from _check_relation(relation, table, report, cells[relation.table])
 
 
 # The 2021 format's three sub-rows of （六）其他处理, and the one row the 2019 format prints for them.
@@ -254,11 +257,21 @@ OTHER_PARTS = ("other_1", "other_2", "other_3")
 OTHER_BLOCK = "other"
 
 
-def _with_block_total(relation: Relation, table: Table) -> Relation:
-    """``relation`` for a Table 3 that prints （六）其他处理 as one row without its three sub-rows:
-    that row's numbers stand for the three rows' sum (one finding, ROW_MISSING, says the rows are
-    missing; the relations still use what was printed)."""
-    if relation.table != "table3" or OTHER_BLOCK not in table.rows or any(k in table.rows for k in OTHER_PARTS):
+def _block_as_one_row(table: Table) -> bool:
+    """Table 3 prints （六）其他处理 as one row without its three sub-rows: that row's numbers stand
+    for the three rows' sum (one finding, ROW_MISSING, says the rows are missing; the relations
+    still use what was printed)."""
+    return OTHER_BLOCK in table.rows and not any(k in table.rows for k in OTHER_PARTS)
+
+
+@cache
+def _block_totals(table3: Table3Spec) -> tuple[Relation, ...]:
+    """The relations, with Table 3's three sub-rows of （六）其他处理 read as that block's one row."""
+    return tuple(_with_block_total(relation) for relation in relations(table3))
+
+
+def _with_block_total(relation: Relation) -> Relation:
+    if relation.table != "table3":
         return relation
 
     def terms(of: tuple[Term, ...]) -> tuple[Term, ...]:
@@ -285,13 +298,14 @@ def _placed_bounds(table: Table) -> dict[tuple[str, str], Bounds]:
 
 def _sum(cells: dict[tuple[str, str], Bounds], terms: Sequence[Term]) -> _Side | None:
     """The side's bounds when every term is a placed cell (or a missing row); else None."""
-    side = _Side()
+    lo = hi = 0.0
     for term in terms:
         b = cells.get((term.row, term.column))
         if b is None:
             return None
-        side.add(b)
-    return side
+        lo += b[0]
+        hi += b[1]
+    return _Side(lo, hi)
 
 
 def _always_fails(eq: Equation, table: Table, cells: dict[tuple[str, str], Bounds]) -> bool:
