@@ -11,6 +11,7 @@ import pytest
 
 from nianbao.check import check_bytes
 from nianbao.model import CheckResult, Finding
+from nianbao.rules import balance
 from tests.synth import Layout, Truth, random_truth, render_text
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -37,3 +38,11 @@ def make_report() -> Callable[..., CheckResult]:
         return check_text(render_text(truth, layout, random.Random(seed)))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_caches() -> None:
+    """What the rules build once from the spec and keep (a cache) is built anew in each test, so that
+    each test that needs it runs the code that builds it: mutation testing (``make mutants``) runs a
+    mutant against the tests that ran its function, and a cache filled by an earlier test hides it."""
+    balance.block_totals.cache_clear()

@@ -648,6 +648,15 @@ def test_numbers_with_no_row_are_reported_where_they_were_printed():
     assert (stray.location.section, stray.location.table, stray.location.line) == (3, "table3", line_of(text, "7\t8"))
 
 
+def test_each_invalid_cell_of_a_row_that_cannot_be_placed_is_named():
+    result = check(with_row("（一）予以公开", (5, "约1", 0, "-2", 0, 6)))
+    invalid = [f for f in result.findings if f.code == "CELL_INVALID"]
+    assert [(f.message, f.location.column) for f in invalid] == [
+        ("表三“（一）予以公开”行的“约1”不是数字。", None),
+        ("表三“（一）予以公开”行的“-2”是负数，该栏只能填写非负数。", None),
+    ]
+
+
 def test_an_invalid_cell_dropped_by_the_first_placement_is_still_found():
     # Given eight cells for seven columns, the last not a number: the first placement drops it
     result = check(with_row("2.重复申请", (1, 0, 0, 0, 0, 0, 1, "约1")))

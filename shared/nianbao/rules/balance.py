@@ -243,7 +243,7 @@ def check(report: Report) -> Iterator[Finding]:
     table3 = report.table("table3")
     block_only = table3 is not None and _block_as_one_row(table3)
     cells: dict[str, dict[tuple[str, str], Bounds]] = {}
-    for relation in _block_totals(spec.table3) if block_only else relations(spec.table3):
+    for relation in block_totals(spec.table3) if block_only else relations(spec.table3):
         table = report.table(relation.table)
         if table is None or not table.has_values:
             continue
@@ -265,7 +265,7 @@ def _block_as_one_row(table: Table) -> bool:
 
 
 @cache
-def _block_totals(table3: Table3Spec) -> tuple[Relation, ...]:
+def block_totals(table3: Table3Spec) -> tuple[Relation, ...]:
     """The relations, with Table 3's three sub-rows of （六）其他处理 read as that block's one row."""
     return tuple(_with_block_total(relation) for relation in relations(table3))
 
