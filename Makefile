@@ -66,13 +66,15 @@ template: $(STAMP) $(TOOLS_STAMP)
 	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 ## Benchmarks: text reports per second; PDFs against pdfplumber and pypdfium2 (time and peak RSS);
-## the function's cold start against boto3's; isolation's cost; the dashboard API against plain queries.
+## the function's cold start against boto3's; isolation's cost; the dashboard API against plain queries;
+## scans read by OCR against pdftoppm rasterising them.
 bench: $(STAMP)
 	$(BIN)/python -m bench.text_throughput
 	$(BIN)/python -m bench.pdf_throughput
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.isolation
 	$(BIN)/python -m bench.dashboard_api
+	$(BIN)/python -m bench.ocr
 
 ## The README's dashboard screenshots, taken by the browser test over the demo's data.
 screenshots: $(STAMP)

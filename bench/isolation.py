@@ -51,6 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    os.environ["NIANBAO_OCR"] = "off"  # as in ProcessReport, which has no OCR: the scan fixture is unread
     limits = Limits(max_seconds=FUNCTION_SECONDS)
     sandbox = Sandbox(memory_mb=FUNCTION_MEMORY_MB, seconds=FUNCTION_SECONDS)
 

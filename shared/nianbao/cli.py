@@ -29,6 +29,7 @@ from nianbao.batch import Batch, default_workers
 from nianbao.check import check_path, os_reason, unreadable
 from nianbao.contract import csv_parts, json_parts, jsonl_line, visible
 from nianbao.describe import location_text
+from nianbao.extract import ocr
 from nianbao.extract.limits import Limits
 from nianbao.isolate import Sandbox
 from nianbao.model import CheckResult, Severity, Status
@@ -263,7 +264,8 @@ def check(  # noqa: PLR0917 - typer reads each option from a parameter
     show_progress = progress if progress is not None else (len(inputs) >= PROGRESS_FROM and err.is_terminal)
     # each file in a child process with memory, CPU and wall-clock limits, as in the pipeline
     limits = Limits.from_env()
-    sandbox = Sandbox.from_env(limits.max_seconds)
+    # a scan read by OCR needs more room than other files, where the OCR libraries are installed
+    sandbox = Sandbox.from_env(limits.max_seconds, default_mb=ocr.MEMORY_MB if ocr.available() else 1024)
     # last year's report for the cross-year rules, checked here (before any worker starts)
     before = check_path(previous, limits, sandbox) if previous is not None else None
     files = sum(isinstance(job, Path) for job in inputs)

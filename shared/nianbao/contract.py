@@ -67,6 +67,7 @@ def report_dict(result: CheckResult, min_severity: Severity = Severity.INFO) -> 
         "source": report.source,
         "file_type": report.file_type,
         "pages": report.pages,
+        "read_by": report.read_by,
         "agency": report.agency,
         "year": report.year,
         "format": report.format.value,

@@ -103,10 +103,10 @@ class Sandbox:
         return max(64, self.memory_mb - _status("VmRSS") // _MB - _PARENT_RESERVE_MB)
 
     @classmethod
-    def from_env(cls, seconds: float, env: Mapping[str, str] | None = None) -> Sandbox:
-        """``NIANBAO_MAX_MEMORY_MB``, else the Lambda function's memory size, else 1024 MB."""
+    def from_env(cls, seconds: float, env: Mapping[str, str] | None = None, default_mb: int = 1024) -> Sandbox:
+        """``NIANBAO_MAX_MEMORY_MB``, else the Lambda function's memory size, else ``default_mb``."""
         env = os.environ if env is None else env
-        total = env.get("NIANBAO_MAX_MEMORY_MB") or env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or "1024"
+        total = env.get("NIANBAO_MAX_MEMORY_MB") or env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or str(default_mb)
         return cls(memory_mb=int(total), seconds=seconds)
 
 

@@ -109,6 +109,11 @@ class CellKind(StrEnum):
     TEXT = "text"  # something that is not a number where a number is due
     TOO_LONG = "too_long"  # digits, but more than any count has (normalize.MAX_DIGITS): no value
     MISSING = "missing"  # not printed at all: the row had fewer cells than columns
+    UNCERTAIN = "uncertain"  # read by OCR with too little confidence to reason on (OCR_LOW_CONFIDENCE)
+
+
+# What shows a table was filled in: a count, digits too many for one, or a reading OCR was unsure of.
+_PRINTED = frozenset({CellKind.NUMBER, CellKind.TOO_LONG, CellKind.UNCERTAIN})
 
 
 class Cell(BaseModel):
@@ -120,6 +125,7 @@ class Cell(BaseModel):
     # a ruled cell's page and box; None for a cell with no box of its own (text), whose place is
     # its row's (such cells are shared between rows that print the same text)
     origin: Origin | None = None
+    confidence: float | None = None  # OCR's, for a cell read from a scan
 
     @property
     def is_number(self) -> bool:
@@ -201,8 +207,7 @@ class Table(BaseModel):
         """A number is printed somewhere: in a cell, with too many digits to be a count (that is an
         invalid cell, not an empty table), or in a row too ambiguous to place (ROW_SHAPE)."""
         return any(
-            (row.unplaceable and row.numbers > 0)
-            or any(cell.kind in (CellKind.NUMBER, CellKind.TOO_LONG) for p in row.placements for cell in p)
+            (row.unplaceable and row.numbers > 0) or any(cell.kind in _PRINTED for p in row.placements for cell in p)
             for row in self.rows.values()
         )
 
@@ -268,7 +273,8 @@ class Report(BaseModel):
     source: str
     file_type: str = "text"  # text | pdf | docx | html
     pages: int | None = None
-    scanned_pages: list[int] = Field(default_factory=list)  # pages with no text layer
+    scanned_pages: list[int] = Field(default_factory=list)  # pages with no text layer that OCR read nothing on
+    ocr_pages: list[int] = Field(default_factory=list)  # pages with no text layer, read by OCR
     extraction_notes: list[str] = Field(default_factory=list)
     title: str | None = None
     title_origin: Origin | None = None
@@ -287,6 +293,12 @@ class Report(BaseModel):
     table4: Table | None = None
     looks_like_report: bool = True
     line_count: int = 0
+
+    @property
+    def read_by(self) -> str:
+        """ "ocr" when a page was read by OCR (the contract's and the record's ``read_by``), else
+        "text": the file's own text."""
+        return "ocr" if self.ocr_pages else "text"
 
     @property
     def published_text(self) -> str | None:

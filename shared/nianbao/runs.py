@@ -176,6 +176,7 @@ def build(
         title=report.title,
         format=report.format.value,
         file_type=report.file_type,
+        read_by=report.read_by,
         status=result.status,
         effective_status=effective_status(result.status, stored),
         counts=contract["counts"],

@@ -43,6 +43,7 @@ def test_the_isolation_benchmark_compares_a_child_with_the_same_check_in_process
     from bench import isolation  # noqa: PLC0415
 
     monkeypatch.setattr("sys.argv", ["isolation", "--reports", "4", "--rounds", "1", "--no-hostile"])
+    monkeypatch.setenv("NIANBAO_OCR", "off")  # the benchmark turns OCR off: restored after the test
     isolation.main()
     out = capsys.readouterr().out
     assert "in-process" in out

@@ -18,7 +18,7 @@ STABLE = {
     "FEE_STATEMENT_MISSING": "warning", "SECTION5_THIN": "warning", "DATE_MISSING": "info",
     "PUBLISHED_LATE": "warning", "INPUT_UNREADABLE": "error", "NO_TEXT_LAYER": "error", "NOT_A_REPORT": "error",
     "BODY_UNKNOWN": "info", "CARRYOVER_MISMATCH": "error", "IN_FORCE_CONTINUITY": "warning", "TEXT_REUSE": "warning",
-    "HIERARCHY_SUM": "warning", "REPORT_OVERDUE": "error",
+    "HIERARCHY_SUM": "warning", "REPORT_OVERDUE": "error", "READ_BY_OCR": "info", "OCR_LOW_CONFIDENCE": "info",
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 MANIFEST: dict[str, dict[str, object]] = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
-EXPECTED_NOISE = {"CELL_BLANK", "NO_TEXT_LAYER"}  # the fixtures have blank cells, one has a scanned page
+EXPECTED_NOISE = {"CELL_BLANK", "READ_BY_OCR"}  # the fixtures have blank cells, one has a scanned page
 
 
 def comparable(result: CheckResult) -> set[tuple[str, str | None, str | None, str | None]]:
@@ -64,9 +64,22 @@ def test_pdf_cells_keep_their_page_and_box(name, results):
     assert len(pages) >= 1
 
 
-def test_the_scanned_page_makes_the_report_unreadable_and_names_the_page(results):
+def test_the_scanned_page_is_read_by_ocr_and_named(results):
     [name] = [n for n in MANIFEST if MANIFEST[n]["scanned_pages"]]
     result = results[name]
+    pages = MANIFEST[name]["scanned_pages"]
+    assert isinstance(pages, list)
+    assert result.report.ocr_pages == pages
+    assert result.status is not Status.UNREADABLE
+    [scan] = [f for f in result.findings if f.code == "READ_BY_OCR"]
+    assert f"第{pages[0]}页" in scan.message
+    assert report_dict(result)["tables"] == MANIFEST[name]["tables"]
+
+
+def test_without_ocr_the_scanned_page_makes_the_report_unreadable_and_names_the_page(monkeypatch):
+    monkeypatch.setenv("NIANBAO_OCR", "off")
+    [name] = [n for n in MANIFEST if MANIFEST[n]["scanned_pages"]]
+    result = check_path(FIXTURES / name)
     assert result.status is Status.UNREADABLE
     [scan] = [f for f in result.findings if f.code == "NO_TEXT_LAYER"]
     pages = MANIFEST[name]["scanned_pages"]

@@ -2,8 +2,10 @@ import codecs
 import random
 
 import pytest
+from PIL import Image
 
 from nianbao.extract import ExtractError, decode, extract, sniff
+from tests.synth.scan import png
 
 pytestmark = pytest.mark.unit
 
@@ -69,10 +71,11 @@ def test_unreadable_inputs_say_why(data, reason):
     assert caught.value.code == "INPUT_UNREADABLE"
 
 
-def test_an_image_file_is_a_scan_without_a_text_layer():
+def test_an_image_file_is_read_as_a_scan_and_a_damaged_one_is_unreadable():
+    assert extract(png(Image.new("L", (300, 300), 255), 150), "scan.pdf").kind == "image"
     with pytest.raises(ExtractError) as caught:
         extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "scan.pdf")
-    assert caught.value.code == "NO_TEXT_LAYER"
+    assert (caught.value.code, caught.value.reason) == ("INPUT_UNREADABLE", "图片文件已损坏或格式无法识别")
 
 
 def test_random_high_bytes_are_refused_not_decoded_into_garbage():

@@ -104,7 +104,7 @@ def extract(data: bytes, source: str, limits: Limits | None = None) -> Document:
     if kind == "text":
         return extract_text(data, source)
     if kind == "image":
-        raise ExtractError(
-            "这是一个图片文件（扫描件），没有文字层，无法核对；请提供带文字层的 PDF、Word 或文本", code="NO_TEXT_LAYER"
-        )
+        from nianbao.extract.ocr import extract_image  # noqa: PLC0415 - the OCR libraries load only for scans
+
+        return extract_image(data, source, limits)
     raise ExtractError(f"这是{_UNSUPPORTED[kind]}，无法读取；请提供 PDF、Word（.docx）、网页或文本格式的报告")

@@ -48,6 +48,10 @@ class GridBudget:
             raise ExtractError(f"{self.what}中的表格展开后共超过 {MAX_CELLS} 个单元格的上限，可能是恶意构造的文件")
 
 
+# A cell OCR read with less confidence than this is uncertain: no finding rests on its number.
+OCR_MIN_CONFIDENCE = 0.8
+
+
 @dataclass(slots=True)
 class Line:
     """A line of text, or a row of a table.
@@ -65,6 +69,7 @@ class Line:
     boxes: list[BBox | None] | None = None
     box: BBox | None = None
     page_size: PageSize | None = None
+    confidence: list[float] | None = None  # OCR's for each cell of a row read from a scan
     text: str = field(init=False)  # NFKC, stripped: what the parser reads
     key: str = field(init=False)  # whitespace, quotes and markers removed: what labels are matched in
 
@@ -80,7 +85,8 @@ class Document:
     lines: list[Line]
     encoding: str | None = None
     pages: int | None = None
-    scanned_pages: list[int] = field(default_factory=list)  # pages with images and no text layer
+    scanned_pages: list[int] = field(default_factory=list)  # pages with images and no text layer, unread
+    ocr_pages: list[int] = field(default_factory=list)  # pages with no text layer, read by OCR
     notes: list[str] = field(default_factory=list)  # what extraction had to work around
     # a web page's publication date from its metadata (<meta name="PubDate" content="...">), as given
     published_meta: str | None = None
@@ -165,10 +171,15 @@ def grid_line(
     boxes: list[BBox | None] | None = None,
     positioned: bool = True,
     page_size: PageSize | None = None,
+    confidence: list[float] | None = None,
 ) -> Line:
     """A row of a ruled table: cells in column order, merged-over positions empty.
 
     ``positioned`` is False for a table of one row: its cells are real, but with no other row to
-    line up with, their columns say nothing about which value is which.
+    line up with, their columns say nothing about which value is which. ``confidence`` is OCR's for
+    each cell of a scanned table.
     """
-    return Line(number, "\t".join(cells), list(cells), page=page, grid=positioned, boxes=boxes, page_size=page_size)
+    return Line(
+        number, "\t".join(cells), list(cells), page=page, grid=positioned, boxes=boxes, page_size=page_size,
+        confidence=confidence,
+    )  # fmt: skip

@@ -1,7 +1,8 @@
 """PDF: pypdfium2 reads the text of every page (fast, and right where pdfminer reads nothing, as
 with CFF CJK fonts); on pages that hold a ruled table, pdfium's path objects give the rules,
-pdfplumber's table geometry (done in ``pdf_tables`` the way pdfplumber does it, faster) turns them
-into cells, and pdfium reads their text too.
+pdfplumber's table finder (``pdf_tables.find_tables``) turns them into cells, and pdfium reads
+their text too. A page with pictures and no text (a scan) is rendered and read by OCR
+(``ocr.read_page``) where the OCR libraries are installed, into the same page structure.
 
 Each page is loaded once: its text, its tables and the text around them are read with one text
 page. pdfminer (through pdfplumber) is consulted only where pdfium's table text is suspect or its
@@ -40,6 +41,8 @@ from nianbao.normalize import squeeze
 
 if TYPE_CHECKING:
     import pypdfium2
+
+    from nianbao.extract import ocr
 
 # Words only the tables print (headers and row labels), never the prose around them.
 TABLE_WORDS = (
@@ -94,7 +97,7 @@ def _is_ruled(page: Any) -> bool:
     return sum(1 for _ in itertools.islice(paths, _MIN_RULES)) >= _MIN_RULES
 
 
-def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _Page:
+def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int], ocr: list[int]) -> _Page:
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -102,7 +105,10 @@ def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _P
         try:
             if textpage.count_chars() == 0:
                 if _is_scan(page):
-                    scanned.append(index + 1)
+                    read = _read_scan(page, index + 1)
+                    (scanned if read is None else ocr).append(index + 1)
+                    if read is not None:
+                        return read
                 return _Page(index + 1, width, height, "")
             text = textpage.get_text_range()
             tabular = any(word in squeeze(text) for word in TABLE_WORDS) and _is_ruled(page)
@@ -117,25 +123,75 @@ def _read_page(pdf: pypdfium2.PdfDocument, index: int, scanned: list[int]) -> _P
         page.close()
 
 
-def _read_pages(
-    pdf: pypdfium2.PdfDocument, limits: Limits, deadline: float
-) -> tuple[list[_Page], list[int], list[int]]:
-    """The pages pdfium can load, the scanned ones among them, and the ones it cannot load."""
+@dataclass(slots=True)
+class _Reading:
+    pages: list[_Page] = field(default_factory=list)  # the pages pdfium can load
+    scanned: list[int] = field(default_factory=list)  # of those, scans OCR could not read (or is not installed)
+    ocr: list[int] = field(default_factory=list)  # scans OCR read
+    failed: list[int] = field(default_factory=list)  # pages pdfium cannot load
+
+
+def _read_pages(pdf: pypdfium2.PdfDocument, limits: Limits, deadline: float) -> _Reading:
     import pypdfium2 as pdfium  # noqa: PLC0415
 
-    pages: list[_Page] = []
-    scanned: list[int] = []
-    failed: list[int] = []
+    reading = _Reading()
     for index in range(len(pdf)):
         if time.monotonic() > deadline:
             raise ExtractError(f"处理超时（超过 {limits.max_seconds:g} 秒），文件可能过大或过于复杂")
         try:
-            pages.append(_read_page(pdf, index, scanned))
+            reading.pages.append(_read_page(pdf, index, reading.scanned, reading.ocr))
         except pdfium.PdfiumError:
-            failed.append(index + 1)
-    if not pages:
+            reading.failed.append(index + 1)
+    if not reading.pages:
         raise ExtractError(f"PDF 的 {len(pdf)} 页都无法载入，文件已损坏")
-    return pages, scanned, failed
+    return reading
+
+
+# A scan is rendered at its pictures' own resolution, within these bounds (dots per inch).
+_SCAN_DPI = (100.0, 300.0)
+_DEFAULT_SCAN_DPI = 200.0
+
+
+def _read_scan(page: Any, number: int) -> _Page | None:
+    """A page with pictures and no text, read by OCR where it is installed; None where it is not or
+    it reads nothing there."""
+    from nianbao.extract import ocr  # noqa: PLC0415 - light; it imports the OCR libraries on first use
+
+    if not ocr.available():
+        return None
+    dpi = _scan_dpi(page)
+    gray = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+    return scanned_page(number, ocr.read_page(gray.reshape(gray.shape[0], gray.shape[1]), dpi / 72))
+
+
+def _scan_dpi(page: Any) -> float:
+    """The resolution of the page's largest picture as it is placed on the page."""
+    from pypdfium2 import raw  # noqa: PLC0415
+
+    best = None
+    for image in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        width_px, _ = image.get_px_size()
+        left, _, right, _ = image.get_bounds()
+        if right > left and (best is None or width_px > best[0]):
+            best = (width_px, width_px / ((right - left) / 72))
+    low, high = _SCAN_DPI
+    return min(max(best[1], low), high) if best else _DEFAULT_SCAN_DPI
+
+
+def scanned_page(number: int, read: ocr.OcrPage) -> _Page | None:
+    """A page OCR read, as pdfium's reading of a page with text would be: its tables, and each line
+    of text outside them with its box (page numbers in the margins dropped); None when OCR read
+    nothing on it (a blank page, or a picture with no writing)."""
+    if not read.tables and not any(line.text for line in read.lines):
+        return None
+    page = _Page(number, read.width, read.height, "\n".join(line.text for line in read.lines), text_read=True)
+    page.tables = read.tables
+    margin = page.height * _MARGIN
+    for line in read.lines:
+        in_margin = line.box[3] <= margin or line.box[1] >= page.height - margin
+        if line.text and not (in_margin and _PAGE_NUMBER.match(line.text)):
+            page.bands.append((line.box[1], [(line.text, line.box)]))
+    return page
 
 
 def _page_list(numbers: list[int]) -> str:
@@ -290,7 +346,8 @@ class _LineBoxes:
         return (x0, self._height - y1, x1, self._height - y0)  # top-left, as the tables' boxes are
 
 
-def _lines(pages: list[_Page]) -> list[Line]:
+def lines_of(pages: list[_Page]) -> list[Line]:
+    """The document's lines, page by page: each table row and each line of text, top to bottom."""
     lines: list[Line] = []
     for page in pages:
         size = (page.width, page.height)
@@ -305,7 +362,13 @@ def _lines(pages: list[_Page]) -> list[Line]:
                 row, positioned = item
                 lines.append(
                     grid_line(
-                        number, row.cells, page=page.number, boxes=row.boxes, positioned=positioned, page_size=size
+                        number,
+                        row.cells,
+                        page=page.number,
+                        boxes=row.boxes,
+                        positioned=positioned,
+                        page_size=size,
+                        confidence=row.confidence,
                     )
                 )
             else:
@@ -327,15 +390,19 @@ def extract_pdf(data: bytes, source: str, limits: Limits | None = None) -> Docum
         if count > limits.max_pages:
             raise ExtractError(f"PDF 共 {count} 页，超过 {limits.max_pages} 页的上限")
         checked = check_pages(data, count, deadline)
-        pages, scanned, failed = _read_pages(pdf, limits, deadline)
+        reading = _read_pages(pdf, limits, deadline)
+        pages = reading.pages
         check = CrossCheck()
-        _cross_check(data, pages, check, deadline, checked=checked)
+        _cross_check(data, pages, check, deadline, checked=checked)  # OCR's pages are not ruled: left alone
         _text_outside_tables(pdf, pages, deadline)
     finally:
         pdf.close()
     notes = check.notes()
-    if failed:
-        notes.insert(0, f"PDF 声称有 {count} 页，其中{_page_list(failed)}无法载入（页面树有误或文件损坏），已跳过")
+    if reading.failed:
+        notes.insert(
+            0, f"PDF 声称有 {count} 页，其中{_page_list(reading.failed)}无法载入（页面树有误或文件损坏），已跳过"
+        )
     return Document(  # the pages that could be read (a page tree may claim more)
-        source=source, kind="pdf", lines=_lines(pages), pages=len(pages), scanned_pages=scanned, notes=notes
-    )
+        source=source, kind="pdf", lines=lines_of(pages), pages=len(pages), scanned_pages=reading.scanned,
+        ocr_pages=reading.ocr, notes=notes,
+    )  # fmt: skip

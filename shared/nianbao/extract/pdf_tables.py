@@ -60,6 +60,7 @@ class GridRow:
     cells: list[str]
     boxes: list[BBox | None]
     top: float
+    confidence: list[float] | None = None  # each cell's, where OCR read it
 
 
 @dataclass(slots=True)
@@ -233,34 +234,36 @@ def _add_rule(
         return
     left, right = sorted((x0, x1))
     top, bottom = sorted((height - y0, height - y1))
-    line = {"object_type": "line", "x0": left, "x1": right, "top": top, "bottom": bottom,
-            "width": right - left, "height": bottom - top, "doctop": top}  # fmt: skip
     if right - left <= _STRAIGHT and bottom - top > _STRAIGHT:
-        line["x0"] = line["x1"] = (left + right) / 2
-        vertical.append(line)
+        vertical.append(line_object((left + right) / 2, top, (left + right) / 2, bottom))
     elif bottom - top <= _STRAIGHT and right - left > _STRAIGHT:
-        line["top"] = line["bottom"] = line["doctop"] = (top + bottom) / 2
-        horizontal.append(line)
+        horizontal.append(line_object(left, (top + bottom) / 2, right, (top + bottom) / 2))
+
+
+def line_object(x0: float, top: float, x1: float, bottom: float) -> dict[str, Any]:
+    """A rule as pdfplumber's line object (top-left origin, points): what its table finder takes."""
+    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "width": x1 - x0, "height": bottom - top, "doctop": top}  # fmt: skip
 
 
 # --- pdfplumber's explicit table finder, on pdfium's rules ---------------------------------------
 
 
 @dataclass(slots=True)
-class _FoundRow:
+class FoundRow:
     cells: list[BBox | None]  # None where a merged cell covers the column
     top: float
 
 
 @dataclass(slots=True)
-class _Found:
+class FoundTable:
     """A table the rules make."""
 
     bbox: BBox
-    rows: list[_FoundRow]
+    rows: list[FoundRow]
 
 
-def _finder(vertical: list[dict[str, Any]], horizontal: list[dict[str, Any]]) -> list[_Found]:
+def find_tables(vertical: list[dict[str, Any]], horizontal: list[dict[str, Any]]) -> list[FoundTable]:
     """The tables pdfplumber's ``TableFinder`` makes of explicit rules (``rules``): it never reads
     the page, so pdfminer does not parse it."""
     from pdfplumber.table import TableFinder  # noqa: PLC0415 - only pages with rules need it
@@ -268,7 +271,7 @@ def _finder(vertical: list[dict[str, Any]], horizontal: list[dict[str, Any]]) ->
     settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
                 "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal}  # fmt: skip
     finder = TableFinder(None, settings)  # type: ignore[arg-type]
-    return [_Found(t.bbox, [_FoundRow(list(row.cells), row.bbox[1]) for row in t.rows]) for t in finder.tables]
+    return [FoundTable(t.bbox, [FoundRow(list(row.cells), row.bbox[1]) for row in t.rows]) for t in finder.tables]
 
 
 # --- pdfium's cell text ---------------------------------------------------------------------------
@@ -312,7 +315,7 @@ class _CellReader:
         return _cell_text(data[:-1] if data.endswith("\x00") else data)  # pdfium counts the terminator
 
 
-def _grids(tables: list[_Found], textpage: Any, height: float) -> list[Grid]:
+def _grids(tables: list[FoundTable], textpage: Any, height: float) -> list[Grid]:
     reader = _CellReader(textpage, height)
     grids = []
     for table in tables:
@@ -338,7 +341,7 @@ def find_grids(page: Any, textpage: Any) -> list[Grid]:
     vertical, horizontal = rules(page)
     if len(vertical) < 2 or len(horizontal) < 2:
         return []
-    return _grids(_finder(vertical, horizontal), textpage, page.get_height())
+    return _grids(find_tables(vertical, horizontal), textpage, page.get_height())
 
 
 def page_grids(page: Any, textpage: Any) -> list[Grid]:

@@ -191,6 +191,7 @@ def parse(document: Document) -> Report:
         file_type=document.kind,
         pages=document.pages,
         scanned_pages=document.scanned_pages,
+        ocr_pages=document.ocr_pages,
         extraction_notes=document.notes,
         title=title,
         title_origin=title_origin,

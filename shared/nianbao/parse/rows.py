@@ -24,6 +24,7 @@ from functools import lru_cache
 from itertools import combinations
 
 from nianbao.extract import BBox, Line
+from nianbao.extract.document import OCR_MIN_CONFIDENCE
 from nianbao.model import Cell, CellKind, Origin, union_box
 from nianbao.normalize import UNIT_TOKENS, VALUE_KINDS, classify, collapse, nfkc
 
@@ -291,10 +292,16 @@ def _unboxed(raw: str) -> Cell:
 MISSING = Cell(raw="", kind=CellKind.MISSING)
 
 
-def _grid_cell(line: Line, raw: str, box: BBox | None) -> Cell:
-    if box is None:
+def _grid_cell(line: Line, raw: str, box: BBox | None, confidence: float | None) -> Cell:
+    if box is None and confidence is None:
         return _unboxed(raw)
-    return _cell(raw, Origin(line=line.number, page=line.page, bbox=box, page_size=line.page_size))
+    origin = None if box is None else Origin(line=line.number, page=line.page, bbox=box, page_size=line.page_size)
+    cell = _cell(raw, origin)
+    if confidence is None:
+        return cell
+    if confidence < OCR_MIN_CONFIDENCE and cell.kind is not CellKind.BLANK:  # too unsure to reason on
+        return Cell(raw=cell.raw, kind=CellKind.UNCERTAIN, origin=origin, confidence=confidence)
+    return cell.model_copy(update={"confidence": confidence})
 
 
 def _grid_slice(row: PrintedRow, ncols: int, align: str) -> range | None:
@@ -322,8 +329,13 @@ def place(row: PrintedRow, ncols: int, layout: Layout, align: str = "right") -> 
     if line.grid:  # a grid cell has its ruled box
         span = _grid_slice(row, ncols, align)
         if span is not None:
-            cells_all, boxes = line.cells or [], line.boxes or []
-            return [tuple(_grid_cell(line, cells_all[i], boxes[i] if boxes else None) for i in span)], ncols
+            cells_all, boxes, confidence = line.cells or [], line.boxes or [], line.confidence
+            return [
+                tuple(
+                    _grid_cell(line, cells_all[i], boxes[i] if boxes else None, confidence[i] if confidence else None)
+                    for i in span
+                )
+            ], ncols
     fields = row.values
     if row.explicit and len(fields) != ncols:
         fields = rstrip_blank(fields)

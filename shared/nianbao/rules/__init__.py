@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from nianbao.model import Finding, Location, Report, Severity, Status
-from nianbao.rules import balance, claims, formats, metadata, narrative, structure
+from nianbao.model import Finding, Report, Severity, Status
+from nianbao.rules import balance, claims, formats, metadata, narrative, scans, structure
 from nianbao.rules.catalog import CODES, finding
 
 __all__ = ["CODES", "RULES", "run", "status_of"]
@@ -19,32 +19,27 @@ RULES: tuple[Rule, ...] = (
     claims.check,
     narrative.check,
     metadata.check,
+    scans.check,
 )
-
-
-def _scans(report: Report) -> Iterator[Finding]:
-    if report.scanned_pages:
-        pages = "、".join(str(p) for p in report.scanned_pages)
-        whole = len(report.scanned_pages) == report.pages
-        yield finding(
-            "NO_TEXT_LAYER",
-            ("整个文件都是扫描图片" if whole else f"第{pages}页是扫描图片")
-            + "，没有文字层，其中的内容无法核对；请上传由 Word 等直接导出、带文字层的 PDF。",
-            location=Location(page=report.scanned_pages[0]),
-        )
 
 
 def run(report: Report) -> list[Finding]:
     """Every finding for ``report``, errors first, then in reading order."""
+    read = [*scans.unread(report), *scans.read_by_ocr(report)]
     if not report.looks_like_report:
-        scans = list(_scans(report))
-        return scans or [
-            finding(
-                "NOT_A_REPORT",
-                "该文件看起来不是政府信息公开工作年度报告：没有找到报告标题、规定的章节或统计表。",
-            )
-        ]
-    findings = [*_scans(report), *(f for rule in RULES for f in rule(report))]
+        unread = [f for f in read if f.code == "NO_TEXT_LAYER"]
+        return (
+            read
+            if unread
+            else [
+                *read,
+                finding(
+                    "NOT_A_REPORT",
+                    "该文件看起来不是政府信息公开工作年度报告：没有找到报告标题、规定的章节或统计表。",
+                ),
+            ]
+        )
+    findings = [*read, *(f for rule in RULES for f in rule(report))]
     return sorted(findings, key=lambda f: (-f.severity.rank, f.location.section or 0, f.location.line or 0))
 
 

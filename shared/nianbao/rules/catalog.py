@@ -63,6 +63,8 @@ CODES: dict[str, Code] = {
         Code("INPUT_UNREADABLE", _ERROR, "文件无法读取"),
         Code("NO_TEXT_LAYER", _ERROR, "文件没有文字层（扫描件）"),
         Code("NOT_A_REPORT", _ERROR, "不是政府信息公开工作年度报告"),
+        Code("READ_BY_OCR", _INFO, "扫描件经文字识别（OCR）读取"),
+        Code("OCR_LOW_CONFIDENCE", _INFO, "部分单元格识别把握不足，未参与核对"),
         # rosters (rosters/<division>.csv): which body a report belongs to
         Code("BODY_UNKNOWN", _INFO, "机关未在名册中"),
         # the pipeline: our failure, not the report's (offices get no notice of it)

@@ -157,7 +157,7 @@ def _shape(name: str, row: TableRow) -> Iterator[Finding]:
     )
 
 
-_NOT_CHECKED = frozenset({CellKind.BLANK, CellKind.PLACEHOLDER, CellKind.MISSING})
+_NOT_CHECKED = frozenset({CellKind.BLANK, CellKind.PLACEHOLDER, CellKind.MISSING, CellKind.UNCERTAIN})
 
 
 def _invalid(name: str, row: TableRow, columns: list[ColumnSpec | None], spec: FormatSpec) -> Iterator[Finding]:

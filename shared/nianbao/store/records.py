@@ -55,6 +55,7 @@ class StoredReport(BaseModel):
     title: str | None = None
     format: str
     file_type: str
+    read_by: str = "text"  # "ocr" when pages of a scan were read by OCR, else the file's own text
     status: Status  # from every finding of the run
     effective_status: Status | None = None  # dismissed findings left out (None: as ``status``)
     counts: dict[str, int]
