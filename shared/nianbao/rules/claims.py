@@ -76,11 +76,15 @@ def _about_another_year(clause: str, start: int, year: int | None) -> bool:
     return False
 
 
+# Every pattern above names one of these: a clause without any states no count (most prose).
+_THINGS = ("申请", "结转", "复议", "诉讼")
+
+
 def claims(prose: Prose, year: int | None) -> Iterator[Claim]:
     """Every count the prose states about this year's requests, reviews and lawsuits."""
     for clause_match in _CLAUSE.finditer(prose.text):
         clause, offset = clause_match.group(0), clause_match.start()
-        if _NOT_A_TOTAL.search(clause):
+        if not any(thing in clause for thing in _THINGS) or _NOT_A_TOTAL.search(clause):
             continue
         for kind, pattern in _ZERO:
             if pattern.match(clause):

@@ -52,6 +52,8 @@ class _Unsure:
 def check(report: Report) -> Iterator[Finding]:
     """OCR_LOW_CONFIDENCE: one finding naming the table cells OCR read with too little confidence
     (uncertain, like a blank: no balance finding rests on them)."""
+    if not report.ocr_pages:  # only OCR leaves a cell uncertain
+        return
     unsure = [
         _Unsure(name, row, column, cell)
         for name in TABLE_NAMES
