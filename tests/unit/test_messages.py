@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from nianbao.history import ChildFacts, History, YearFacts
-from nianbao.model import Severity, Status
+from nianbao.model import Cell, CellKind, Report, Severity, Status
 from nianbao.rules import run, status_of
 from nianbao.rules.catalog import body_unknown_message, fmt_number, report_overdue_message
 from nianbao.rules.history import run_history
@@ -659,3 +659,109 @@ def test_text_reuse_message():
         f"重复的最长一段在第一部分：“{quote}”。"
     )
     assert (reuse.expected, reuse.actual, reuse.location.section) == (50, 100, 1)
+
+
+# --- scans read by OCR ------------------------------------------------------------------------------
+
+
+def read_unsure(
+    cells: list[tuple[str, str, str, str, float | None]], pages: list[int], total: int = 5, text: str = BASE
+) -> Report:
+    """The handmade report as if OCR had read ``pages`` of ``total`` and was unsure of ``cells``:
+    (table, row, column, what it read, its confidence)."""
+    report = check(text).report
+    tables = {}
+    for name in ("table2", "table3", "table4"):
+        table = report.table(name)
+        assert table is not None
+        rows = dict(table.rows)
+        for where, key, column, raw, confidence in cells:
+            if where != name:
+                continue
+            row = rows[key]
+            placed = list(row.placements[0])
+            placed[row.columns.index(column)] = Cell(raw=raw, kind=CellKind.UNCERTAIN, confidence=confidence)
+            rows[key] = row.model_copy(update={"placements": [tuple(placed)]})
+        tables[name] = table.model_copy(update={"rows": rows})
+    return report.model_copy(update={**tables, "pages": total, "ocr_pages": pages})
+
+
+def test_pages_read_by_ocr_are_named():
+    some = run(read_unsure([], [2, 4]))
+    assert [(f.code, f.severity, f.message, f.location.page) for f in some] == [
+        (
+            "READ_BY_OCR",
+            Severity.INFO,
+            "第2、4页是扫描图片，已通过文字识别（OCR）读取；识别把握不足的单元格不参与核对，核查结果请以原件为准。",
+            2,
+        )
+    ]
+    assert status_of(some) is Status.PASS
+    every = run(read_unsure([], [1, 2], total=2))
+    assert [f.message for f in every] == [
+        "整个文件都是扫描图片，已通过文字识别（OCR）读取；识别把握不足的单元格不参与核对，核查结果请以原件为准。"
+    ]
+
+
+def test_an_unsure_cell_is_named_with_what_was_read_and_how_sure():
+    # Given 本年新收's 自然人 (10) read as 18 at 62%: the new-requests balance would have failed
+    found = run(read_unsure([("table3", "new", "natural", "18", 0.62)], [1, 2, 3], total=3))
+    assert [(f.code, f.message, f.location.table, f.location.row, f.location.column) for f in found] == [
+        (
+            "READ_BY_OCR",
+            "整个文件都是扫描图片，已通过文字识别（OCR）读取；识别把握不足的单元格不参与核对，核查结果请以原件为准。",
+            None,
+            None,
+            None,
+        ),
+        (
+            "OCR_LOW_CONFIDENCE",
+            "表三“一、本年新收政府信息公开申请数量”行“自然人”列（识别为“18”，把握62%）的文字识别把握不足，"
+            "未参与勾稽关系等核对，请对照原件人工核对。",
+            "table3",
+            "new",
+            "natural",
+        ),
+    ]
+
+
+def test_unsure_cells_past_five_are_counted_and_table_4_names_its_column():
+    cells = [
+        ("table3", "granted", "natural", "", None),
+        ("table3", "granted", "commercial", "7", 0.5),
+        ("table3", "partial", "total", "1?", 0.31),
+        ("table3", "denied_1", "other", "0", 0.79),
+        ("table4", "cases", "review_upheld", "3", 0.4),
+        ("table4", "cases", "suit_total", "12345678901234567890", 0.2),
+        ("table4", "cases", "post_review_suit_pending", "2", 0.66),
+    ]
+    [low] = [f for f in run(read_unsure(cells, [3])) if f.code == "OCR_LOW_CONFIDENCE"]
+    assert low.message == (
+        "表三“（一）予以公开”行“自然人”列（识别为“（空）”）、"
+        "表三“（一）予以公开”行“商业企业”列（识别为“7”，把握50%）、"
+        "表三“（二）部分公开（区分处理的，只计这一情形，不计其他情形）”行“总计”列（识别为“1?”，把握31%）、"
+        "表三“1.属于国家秘密”行“其他”列（识别为“0”，把握79%）、"
+        "表四“行政复议·结果维持”列（识别为“3”，把握40%）等7个单元格的文字识别把握不足，"
+        "未参与勾稽关系等核对，请对照原件人工核对。"
+    )
+    assert (low.location.table, low.location.row, low.location.column) == ("table3", "granted", "natural")
+    assert low.evidence == "（一）予以公开 5 1 0 0 0 0 6"  # the handmade table's row
+
+
+def test_five_unsure_cells_are_all_named_and_table_2_names_its_layouts_labels():
+    cells = [
+        ("table2", "licensing", "decisions", "2S", 0.45),
+        ("table3", "new", "natural", "10", 0.7),
+        ("table3", "new", "total", "14", 0.7),
+        ("table3", "carried_out", "natural", "1", 0.7),
+        ("table3", "carried_out", "total", "3", 0.7),
+    ]
+    [low] = [f for f in run(read_unsure(cells, [2], text=as_2020(in_2019_layout()))) if f.code == "OCR_LOW_CONFIDENCE"]
+    assert low.message == (
+        "表二“第二十条第（五）项·行政许可”行“处理决定数量”列（识别为“2S”，把握45%）、"
+        "表三“一、本年新收政府信息公开申请数量”行“自然人”列（识别为“10”，把握70%）、"
+        "表三“一、本年新收政府信息公开申请数量”行“总计”列（识别为“14”，把握70%）、"
+        "表三“四、结转下年度继续办理”行“自然人”列（识别为“1”，把握70%）、"
+        "表三“四、结转下年度继续办理”行“总计”列（识别为“3”，把握70%）的文字识别把握不足，"
+        "未参与勾稽关系等核对，请对照原件人工核对。"
+    )
