@@ -8,6 +8,7 @@ from nianbao.spec.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -665,7 +666,7 @@ def test_text_reuse_message():
 
 
 def read_unsure(
-    cells: list[tuple[str, str, str, str, float | None]], pages: list[int], total: int = 5, text: str = BASE
+    cells: Sequence[tuple[str, str, str, str, float | None]], pages: list[int], total: int = 5, text: str = BASE
 ) -> Report:
     """The handmade report as if OCR had read ``pages`` of ``total`` and was unsure of ``cells``:
     (table, row, column, what it read, its confidence)."""
