@@ -404,7 +404,7 @@ def test_every_code_has_a_severity_and_a_title():
     assert all(code.title and code.severity in Severity for code in CODES.values())
 
 
-def _other_as_one_row(extra: int) -> str:
+def _other_as_one_row(extra: int, total: int = 0) -> str:
     """A 2021 report whose （六）其他处理 is printed as one row of the three sub-rows' sums (the
     commercial column ``extra`` higher): the three sub-rows of seed 3 print 0/0/0, 0/2/0, 0/0/0 …"""
     truth = random_truth(random.Random(3), version=FormatVersion.V2021, year=2023)
@@ -413,7 +413,7 @@ def _other_as_one_row(extra: int) -> str:
     assert "缴纳费用" in lines[first + 1]
     assert "3.其他" in lines[first + 2]
     # typed from those three printed rows: 0 0 0 0 0 0 0 / 0 2 0 0 1 2 5 / 0 0 0 0 0 0 0
-    row = [0, 2 + extra, 0, 0, 1, 2, 5 + extra]
+    row = [0, 2 + extra, 0, 0, 1, 2, 5 + extra + total]
     return "\n".join([*lines[:first], "\t(六)其他处理\t" + "\t".join(map(str, row)), *lines[first + 3 :]])
 
 
@@ -431,6 +431,15 @@ def test_other_printed_as_one_row_is_one_missing_block_whose_sum_still_counts():
         "表三“商业企业”列：“（七）总计”为3，但各项办理结果之和为7。",
         "表三“总计”列：“（七）总计”为140，但各项办理结果之和为144。",
     ]
+
+
+def test_other_printed_as_one_row_has_its_own_row_total_checked_at_that_row():
+    # Given the one row's 总计 printed as 8 where its cells add up to 0 + 2 + 0 + 0 + 1 + 2 = 5
+    result = check_text(_other_as_one_row(0, total=3))
+    [row_total] = only(result, "T3_ROW_TOTAL")
+    assert row_total.message == "表三“（六）其他处理”行：“总计”为8，但六类申请人之和为5。"
+    assert (row_total.location.row, row_total.location.column) == ("other", "total")
+    assert (row_total.expected, row_total.actual) == (5, 8)
 
 
 def test_a_row_printed_with_every_cell_blank_is_blank_cells_not_a_missing_row():
