@@ -244,6 +244,13 @@ def test_an_image_over_the_pixel_bound_is_refused_before_it_is_decoded():
         extract_image(buffer.getvalue(), "x.png", Limits())
 
 
+def test_an_image_past_pillows_own_bomb_bound_is_refused_with_the_reason():
+    buffer = io.BytesIO()
+    Image.new("1", (15_000, 13_000)).save(buffer, format="PNG")  # 195 million pixels in 24 KB
+    with pytest.raises(ExtractError, match="超过 60 百万像素的上限，可能是恶意构造的文件"):
+        extract_image(buffer.getvalue(), "x.png", Limits())
+
+
 def test_a_tiff_of_more_pages_than_the_limit_is_refused():
     pages = [Image.new("L", (200, 200), 255)] * 3
     with pytest.raises(ExtractError, match="图片共 3 页，超过 2 页的上限"):

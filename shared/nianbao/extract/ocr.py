@@ -316,6 +316,8 @@ def extract_image(data: bytes, source: str, limits: Limits) -> Document:
     deadline = time.monotonic() + limits.max_seconds
     try:
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:  # Pillow's own bound, twice its warning's: past ours
+        raise ExtractError(f"图片像素数超过 {MAX_PIXELS // 1_000_000} 百万像素的上限，可能是恶意构造的文件") from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ExtractError("图片文件已损坏或格式无法识别") from error
     count = getattr(image, "n_frames", 1)
@@ -332,7 +334,7 @@ def extract_image(data: bytes, source: str, limits: Limits) -> Document:
             )
         try:
             gray = _gray(frame)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
             raise ExtractError(f"图片第 {number} 页已损坏，无法解码") from error
         scale = _dpi(frame.info.get("dpi")) / 72
         page = scanned_page(number, read_page(gray, scale))
