@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from nianbao.check import check_bytes
 from nianbao.cli import app
 from nianbao.extract import ExtractError, Limits, extract, ocr
-from nianbao.extract.ocr import _cell_text, _rules, _text_rows, _upright, extract_image
+from nianbao.extract.ocr import _cell_text, _line_crops, _rules, _text_rows, _upright, extract_image
 from nianbao.extract.pdf_tables import find_tables
 from nianbao.model import Cell, CellKind, Report, Status
 from nianbao.parse import parse
@@ -70,6 +70,16 @@ def test_a_cell_splits_into_its_lines_of_writing_and_specks_are_none():
     ink[30:42, 10:40] = 255  # another
     ink[50, 20] = ink[50, 60] = 255  # grain: two dark pixels on one row
     assert _text_rows(ink, SCALE) == [(5, 15), (30, 42)]
+
+
+def test_a_faint_line_of_writing_is_cut_out_black_on_white():
+    # Given a photo's cell: grey strokes (110) on grey paper (170)
+    gray = np.full((40, 100), 170, np.uint8)
+    gray[10:25, 20:80:4] = 110
+    ink = np.where(gray == 110, 255, 0).astype(np.uint8)
+    [crop] = _line_crops(gray, ink, (0, 0, 100 / SCALE, 40 / SCALE), SCALE)
+    # Then the strokes are black and the paper white
+    assert sorted({int(v) for v in np.unique(crop)}) == [0, 255]
 
 
 def grid_image(width: int = 900, height: int = 500) -> np.ndarray:

@@ -54,6 +54,7 @@ _MIN_INK = 2  # dark pixels a row of a cell needs to hold writing (grain leaves 
 _MIN_LINE = 2.5  # points: a run of inked rows shorter than this is a speck, not a line of text
 _LINE_GAP = 1.2  # points: inked runs closer than this are one line (a character's strokes)
 _PAD = 2.0  # points of white kept around a line of text for the recogniser
+_MIN_CONTRAST = 24  # grey levels between a crop's darkest and lightest pixel before it is stretched
 _ZERO_LIKE = str.maketrans("。oO〇○", "00000")
 _DIGITS_BUT_ROUND = re.compile(r"[0-9。oO〇○]+")
 
@@ -235,8 +236,11 @@ def _line_crops(gray: Gray, ink: Gray, box: BBox, scale: float) -> list[Gray]:
     for row_top, row_bottom in _text_rows(cell_ink, scale):
         columns = np.flatnonzero((cell_ink[row_top:row_bottom] > 0).sum(axis=0))
         left, right = int(columns[0]), int(columns[-1]) + 1
-        crop = cell_gray[row_top:row_bottom, left:right]
-        crops.append(np.pad(crop, pad, constant_values=255))
+        crop = cell_gray[row_top:row_bottom, left:right].astype(np.float32)
+        low, high = float(crop.min()), float(crop.max())
+        if high - low >= _MIN_CONTRAST:  # a photo's grey writing on grey paper: black on white
+            crop = (crop - low) * (255.0 / (high - low))
+        crops.append(np.pad(crop.astype(np.uint8), pad, constant_values=255))
     return crops
 
 
