@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from nianbao.extract.document import BBox, Document, ExtractError
 from nianbao.extract.limits import Limits
-from nianbao.extract.pdf_tables import Grid, GridRow, find_tables, line_object
+from nianbao.extract.pdf_tables import FoundTable, Grid, GridRow, find_tables, line_object, rounded_box
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -90,7 +90,6 @@ def _memory() -> Iterator[None]:
 class TextLine:
     text: str
     box: BBox
-    confidence: float
 
 
 @dataclass(slots=True)
@@ -101,7 +100,6 @@ class OcrPage:
     height: float
     tables: list[Grid]
     lines: list[TextLine]
-    skew: float  # degrees the page was turned back by
 
 
 class _Engine:
@@ -125,7 +123,7 @@ def read_page(gray: Gray, scale: float) -> OcrPage:
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
-    gray, skew = _upright(gray, scale)
+    gray, _ = _upright(gray, scale)
     ink = _ink(gray)
     vertical, horizontal = _rules(ink, scale)
     found = find_tables(vertical, horizontal) if len(vertical) >= 2 and len(horizontal) >= 2 else []
@@ -138,7 +136,7 @@ def read_page(gray: Gray, scale: float) -> OcrPage:
             cv2.rectangle(blanked, (x0 - 2, top - 2), (x1 + 2, bottom + 2), 255, thickness=-1)
         lines = _read_lines(np.ascontiguousarray(blanked), scale, engine)
     height, width = gray.shape
-    return OcrPage(width / scale, height / scale, tables, lines, skew)
+    return OcrPage(width / scale, height / scale, tables, lines)
 
 
 # --- the page upright ---------------------------------------------------------------------------
@@ -244,7 +242,7 @@ def _line_crops(gray: Gray, ink: Gray, box: BBox, scale: float) -> list[Gray]:
     return crops
 
 
-def _read_table(table: Any, gray: Gray, ink: Gray, scale: float, engine: Any) -> Grid:
+def _read_table(table: FoundTable, gray: Gray, ink: Gray, scale: float, engine: Any) -> Grid:
     """The table's cells read: one recognition batch for every line of every cell."""
     import cv2  # noqa: PLC0415
 
@@ -267,14 +265,10 @@ def _read_table(table: Any, gray: Gray, ink: Gray, scale: float, engine: Any) ->
         for c, box in enumerate(row.cells):
             parts = texts.get((r, c), [])
             cells.append(_cell_text("".join(text for text, _ in parts)))
-            boxes.append(None if box is None else _rounded(box))
+            boxes.append(None if box is None else rounded_box(box))
             confidence.append(min((score for _, score in parts), default=1.0))
         rows.append(GridRow(cells, boxes, row.top, confidence))
     return Grid(table.bbox, rows)
-
-
-def _rounded(box: BBox) -> BBox:
-    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
 
 
 def _cell_text(text: str) -> str:
@@ -292,10 +286,10 @@ def _read_lines(gray: Gray, scale: float, engine: Any) -> list[TextLine]:
     """Detection and recognition on the page: its lines of text, top to bottom."""
     found, _ = engine(gray, use_cls=False)
     lines = []
-    for points, text, confidence in found or []:
+    for points, text, _ in found or []:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         box = (min(xs) / scale, min(ys) / scale, max(xs) / scale, max(ys) / scale)
-        lines.append(TextLine(str(text).strip(), box, float(confidence)))
+        lines.append(TextLine(str(text).strip(), box))
     return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
 
 

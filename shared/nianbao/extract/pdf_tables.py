@@ -328,12 +328,17 @@ def _grids(tables: list[FoundTable], textpage: Any, height: float) -> list[Grid]
                     cells.append("")
                     boxes.append(None)
                     continue
-                x0, top, x1, bottom = box
-                boxes.append((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+                boxes.append(rounded_box(box))
                 cells.append(reader.read(box))
             rows.append(GridRow(cells, boxes, row.top))
         grids.append(Grid(table.bbox, rows))
     return grids
+
+
+def rounded_box(box: BBox) -> BBox:
+    """A cell's box as grids keep it: to a hundredth of a point."""
+    x0, top, x1, bottom = box
+    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
 
 
 def find_grids(page: Any, textpage: Any) -> list[Grid]:
