@@ -17,6 +17,7 @@ from nianbao.check import check_bytes
 from nianbao.cli import app
 from nianbao.extract import ExtractError, Limits, extract, ocr
 from nianbao.extract.ocr import _cell_text, _line_crops, _rules, _text_rows, _upright, extract_image
+from nianbao.extract.pdf import scanned_page
 from nianbao.extract.pdf_tables import find_tables
 from nianbao.model import Cell, CellKind, Report, Status
 from nianbao.parse import parse
@@ -307,3 +308,15 @@ def test_damaged_scans_give_a_result(scan):
         damaged[start : start + 2000] = bytes(rng.randrange(256) for _ in range(2000))
         result = check_bytes(bytes(damaged), "damaged.pdf")  # a result, never an exception
         assert result.report.read_by == "ocr" or result.status is Status.UNREADABLE
+
+
+def test_a_scans_page_number_in_the_margin_is_dropped_and_its_text_kept():
+    lines = [
+        ocr.TextLine("一、总体情况", (90.0, 100.0, 200.0, 112.0)),
+        ocr.TextLine("- 2 -", (280.0, 800.0, 310.0, 812.0)),  # the bottom margin
+        ocr.TextLine("2", (280.0, 400.0, 290.0, 412.0)),  # a lone number mid-page stays
+    ]
+    page = scanned_page(2, ocr.OcrPage(595.0, 842.0, [], lines))
+    assert page is not None
+    assert [text for _, band in page.bands for text, _ in band] == ["一、总体情况", "2"]
+    assert scanned_page(3, ocr.OcrPage(595.0, 842.0, [], [])) is None  # nothing read: no page
