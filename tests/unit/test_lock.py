@@ -1,6 +1,7 @@
-"""The layer's lock (shared/requirements.lock, `make lock`) is what the function runs, so it is what
-the tests must run: every entry pinned exactly and hashed, current with pyproject.toml, and
-installed here at the locked version (`make install` takes the lock's pins as constraints)."""
+"""The layer's lock (shared/requirements.lock, `make lock`) is what the functions run, and the OCR
+image's (shared/requirements-ocr.lock) what OcrReport runs, so they are what the tests must run:
+every entry pinned exactly and hashed, current with pyproject.toml, and installed here at the
+locked version (`make install` takes both locks' pins as constraints)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "shared" / "requirements.lock"
+OCR_LOCK = ROOT / "shared" / "requirements-ocr.lock"
 PYPROJECT = ROOT / "pyproject.toml"
 LAYER_EXTRAS = ("aws",)  # what the function adds to the runtime dependencies (Makefile: lock)
+OCR_EXTRAS = ("aws", "ocr")  # and OcrReport's image
 # The function's environment, for markers in pyproject (Lambda python3.12, x86_64).
 LAMBDA = {
     "python_version": "3.12",
@@ -83,11 +86,11 @@ def pin_problems(entries: list[Entry]) -> list[str]:
     return problems
 
 
-def layer_requirements(pyproject: dict[str, Any]) -> list[Requirement]:
-    """What the layer must hold: the runtime dependencies and the layer's extras."""
+def layer_requirements(pyproject: dict[str, Any], extras: tuple[str, ...] = LAYER_EXTRAS) -> list[Requirement]:
+    """What the layer (or an image) must hold: the runtime dependencies and its extras."""
     project = pyproject["project"]
     texts = list(project["dependencies"])
-    for extra in LAYER_EXTRAS:
+    for extra in extras:
         texts += project["optional-dependencies"][extra]
     own = canonicalize_name(project["name"])
     requirements = [Requirement(t) for t in texts]
@@ -96,11 +99,13 @@ def layer_requirements(pyproject: dict[str, Any]) -> list[Requirement]:
     ]
 
 
-def stale_problems(pyproject: dict[str, Any], entries: list[Entry]) -> list[str]:
-    """(b) Every requirement of the layer is locked, at a version pyproject allows."""
+def stale_problems(
+    pyproject: dict[str, Any], entries: list[Entry], extras: tuple[str, ...] = LAYER_EXTRAS
+) -> list[str]:
+    """(b) Every requirement of the layer (or image) is locked, at a version pyproject allows."""
     locked = {e.name: e.version for e in entries}
     problems = []
-    for requirement in layer_requirements(pyproject):
+    for requirement in layer_requirements(pyproject, extras):
         name = canonicalize_name(requirement.name)
         if name not in locked:
             problems.append(f"{requirement} is not in the lock")
@@ -132,20 +137,35 @@ def entries() -> list[Entry]:
 
 
 @pytest.fixture(scope="module")
+def ocr_entries() -> list[Entry]:
+    return parse_lock(OCR_LOCK.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
 def pyproject() -> dict[str, Any]:
     return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
 
 
-def test_the_lock_pins_every_package_exactly_with_its_hashes(entries):
+def test_the_lock_pins_every_package_exactly_with_its_hashes(entries, ocr_entries):
     assert pin_problems(entries) == [], HOW
+    assert pin_problems(ocr_entries) == [], HOW
 
 
-def test_the_lock_is_current_with_pyproject(pyproject, entries):
+def test_the_lock_is_current_with_pyproject(pyproject, entries, ocr_entries):
     assert stale_problems(pyproject, entries) == [], HOW
+    assert stale_problems(pyproject, ocr_entries, OCR_EXTRAS) == [], HOW
 
 
-def test_the_tests_run_the_versions_the_layer_ships(entries):
+def test_the_tests_run_the_versions_the_layer_and_the_ocr_image_ship(entries, ocr_entries):
     assert installed_problems(entries) == [], HOW
+    assert installed_problems(ocr_entries) == [], HOW
+
+
+def test_the_ocr_image_runs_the_layers_versions_and_only_adds_the_ocr_libraries(entries, ocr_entries):
+    layer = {e.name: e.version for e in entries}
+    image = {e.name: e.version for e in ocr_entries}
+    assert {name: image.get(name) for name in layer} == layer  # the same code on the same pins
+    assert {"rapidocr-onnxruntime", "onnxruntime", "opencv-python", "numpy"} <= set(image) - set(layer)
 
 
 def test_the_layer_holds_what_the_function_imports(entries):
