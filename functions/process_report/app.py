@@ -1,6 +1,10 @@
 """ProcessReport: a batch of S3 ObjectCreated notifications from SQS -> nianbao.pipeline (a report
 under reports/) or nianbao.rosters (a roster under rosters/).
 
+OcrReport runs this same handler in its container image, on the scans ProcessReport hands on
+(nianbao.handover): S3 notifications too, and stored reports a re-check asks it to read again. Its
+environment names no OCR queue, so what it reads it stores.
+
 Thin on purpose: it parses the event, runs the use case for every object named, logs and counts
 the outcome, and reports the records that failed so that SQS retries only those. Everything
 else is in the nianbao layer.
@@ -19,7 +23,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nianbao import aws, rosters
+from nianbao.handover import recheck_request
 from nianbao.pipeline import Deadline, process, s3_objects, services_from_env
+from nianbao.recheck import recheck_report
 from nianbao.requeue import Requeue
 
 # The package logs through "nianbao.*" loggers: children of this one, so their lines are JSON
@@ -42,7 +48,14 @@ def count(name: str) -> None:
 def record_handler(record: SQSRecord, deadline: Deadline) -> None:
     """One SQS message: the S3 notification of one (rarely several) uploaded objects."""
     count("NotificationsReceived")
-    objects = s3_objects(record.json_body)
+    body = record.json_body
+    if (report_id := recheck_request(body)) is not None:  # OcrReport: a scan a re-check handed on
+        summary = recheck_report(services, report_id)
+        logger.info("scan re-checked", extra={"report_id": report_id, "rechecked": summary.rechecked})
+        if summary.rechecked:
+            count("ReportsRechecked")
+        return
+    objects = s3_objects(body)
     if objects and not deadline.admit(len(objects)):
         count("RecordsRequeued")  # no time left in this invocation: a fresh copy goes back at once
         requeue.bounce(record.event_source_arn, record.body, record.receipt_handle)
@@ -57,6 +70,9 @@ def record_handler(record: SQSRecord, deadline: Deadline) -> None:
             continue
         outcome = process(obj, services)
         logger.info("report checked", extra=outcome.model_dump(mode="json", exclude={"report_id"}))
+        if outcome.handed_over:
+            count("ScansHandedOver")  # to OcrReport, which stores and counts it
+            continue
         count(f"Reports{outcome.status.value.title()}")
         if not outcome.stored:
             count("RedeliveriesSkipped")

@@ -41,6 +41,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "rechecked": summary.rechecked,
         "noticed": summary.noticed,
         "skipped": summary.skipped,
+        "handed_over": summary.handed_over,  # scans, re-checked by OcrReport
         "cursor": summary.cursor,
     }
     logger.info("reports re-checked", extra=answer)

@@ -327,7 +327,8 @@ def demo(  # noqa: PLR0917 - typer reads each option from a parameter
 def _serve_demo(stack: LocalStack, result: DemoResult, port: int) -> None:
     """Print the demo's results, then serve the dashboard over them until Ctrl-C."""
     from nianbao.dashboard.local import dashboard_environment  # noqa: PLC0415
-    from nianbao.local.demo import ROSTER_YEAR, environment  # noqa: PLC0415
+    from nianbao.local.demo import ROSTER_YEAR  # noqa: PLC0415
+    from nianbao.local.stack import environment  # noqa: PLC0415
 
     _print_demo(result)
     with environment(dashboard_environment(stack.outputs["FindingsTableName"], stack.bucket, ROSTER_YEAR)):
@@ -516,7 +517,7 @@ def recheck(
     from nianbao.version import checker_version  # noqa: PLC0415
 
     services = services_from_env()
-    totals = {"looked_at": 0, "rechecked": 0, "noticed": 0, "skipped": 0}
+    totals = {"looked_at": 0, "rechecked": 0, "noticed": 0, "skipped": 0, "handed_over": 0}
     cursor: str | None = None
     while True:
         summary = run(services, division, year, cursor=cursor, force=force)
@@ -528,6 +529,7 @@ def recheck(
     typer.echo(
         f"核查程序版本 {checker_version()}：查看 {totals['looked_at']} 份，复核 {totals['rechecked']} 份，"
         f"{totals['noticed']} 份有新发现的错误并已通知，{totals['skipped']} 份稍后再复核。"
+        + (f"另有 {totals['handed_over']} 份扫描件已转交文字识别（OCR）复核。" if totals["handed_over"] else "")
     )
 
 

@@ -37,6 +37,9 @@ class Settings(BaseModel):
     overhead_seconds: float = 15.0
     # The dashboard (the stack's DashboardUrl): notices link to the report's page there.
     dashboard_url: str | None = Field(default=None, pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?$")
+    # The OCR queue (ProcessReport's only): a scan is handed on there instead of being stored
+    # unread (nianbao.handover). Unset where scans are read (OcrReport) or left unread.
+    ocr_queue_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
 
     @property
     def sandbox(self) -> Sandbox:
@@ -62,5 +65,6 @@ class Settings(BaseModel):
             findings_table=env["FINDINGS_TABLE"],
             notices_topic_arn=env["NOTICES_TOPIC_ARN"],
             dashboard_url=env.get("NIANBAO_DASHBOARD_URL") or None,
+            ocr_queue_url=env.get("NIANBAO_OCR_QUEUE_URL") or None,
             **{name: int(value) for name, value in optional.items() if value},
         )

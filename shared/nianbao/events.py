@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 UNKNOWN_DIVISION = "000000"  # the division of a key outside reports/<division>/<year>/
 _KEY = re.compile(r"^reports/(?P<division>\d{2,12})/(?P<year>\d{4})/")
@@ -85,3 +85,24 @@ def s3_objects(body: dict[str, Any]) -> list[S3Object]:
             )
         )
     return objects
+
+
+def notification(obj: S3Object) -> dict[str, Any]:
+    """The S3 notification of ``obj`` alone, in S3's own form (the key URL-encoded), which
+    ``s3_objects`` reads back as the same object. A scan handed on to OcrReport travels as this, so
+    that its queue holds what the reports queue holds and a dead letter of either redrives alike.
+    The original event's kind (Put, Copy, ...) is not kept: nothing reads it."""
+    created: dict[str, Any] = {"key": quote_plus(obj.key, safe="/")}
+    optional = {"size": obj.size, "eTag": obj.etag, "versionId": obj.version_id, "sequencer": obj.sequencer}
+    created |= {name: value for name, value in optional.items() if value is not None}
+    record: dict[str, Any] = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": obj.bucket}, "object": created},
+    }
+    if obj.event_time:
+        record["eventTime"] = obj.event_time
+    if obj.uploader:
+        record["userIdentity"] = {"principalId": obj.uploader}
+    return {"Records": [record]}

@@ -1,5 +1,7 @@
 """The pipeline's one use case: an uploaded object is checked, stored and, when it has errors,
-noticed; every object ends as a stored result.
+noticed; every object ends as a stored result. A scan met where OCR is not installed (ProcessReport)
+is handed on to the function that reads it (nianbao.handover), which stores it through this same
+use case.
 
 Idempotent on the object's identity (bucket, key, version or ETag): the report id hashes it and
 the record is written only if absent, so a redelivered notification writes nothing twice. The
@@ -29,13 +31,14 @@ from nianbao.check import check_bytes, unreadable
 from nianbao.config import Settings
 from nianbao.events import S3Object, s3_objects
 from nianbao.extract import size_text
+from nianbao.handover import ScanQueue, needs_ocr
 from nianbao.isolate import ChildError, check_isolated
 from nianbao.model import CheckResult, Finding, Report, Status
 from nianbao.notify import Notifier
 from nianbao.outbox import NoticeOutcome, Outbox
 from nianbao.rules.catalog import finding
 from nianbao.store import FindingsStore, NoticeState, StoredReport
-from nianbao.store.ports import NoticePublisher, ReportStore
+from nianbao.store.ports import NoticePublisher, ReportStore, ScanHandover
 
 __all__ = ["Deadline", "Outcome", "S3Object", "Services", "process", "s3_objects", "services_from_env"]
 
@@ -80,6 +83,7 @@ class Outcome(BaseModel):
     noticed: bool = False  # this delivery published the notice
     notice_deferred: bool = False  # publishing failed: the sweeper sends it
     check_failed: bool = False  # a defect of ours, recorded as CHECK_FAILED
+    handed_over: bool = False  # a scan sent on to be read by OCR (nothing stored here)
     peak_rss_mb: float | None = None  # of the child that checked the file (None: not checked now)
     check_seconds: float | None = None
 
@@ -91,6 +95,7 @@ class Services:
     notifier: NoticePublisher
     settings: Settings
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    scans: ScanHandover | None = None  # where scans go to be read by OCR (None: read or left here)
 
     @property
     def outbox(self) -> Outbox:
@@ -113,6 +118,7 @@ def services_from_env() -> Services:
         store=FindingsStore(aws.client("dynamodb"), settings.findings_table),
         notifier=Notifier(aws.client("sns"), settings.notices_topic_arn),
         settings=settings,
+        scans=ScanQueue(aws.client("sqs"), settings.ocr_queue_url) if settings.ocr_queue_url else None,
     )
 
 
@@ -134,6 +140,12 @@ def process(obj: S3Object, services: Services) -> Outcome:
     findings: list[Finding] | None = None  # what this delivery stored, so the notice need not read it back
     if report is None:
         checked = _check(obj, services)
+        if (scans := handover(checked, services)) is not None:
+            scans.scan(obj)  # OcrReport checks it again, stores it and sends its notice
+            return Outcome(
+                report_id=obj.report_id, status=checked.result.status, stored=False, notice=NoticeState.NONE,
+                handed_over=True, peak_rss_mb=_megabytes(checked.peak_rss), check_seconds=_rounded(checked.seconds),
+            )  # fmt: skip
         report, findings, stored = _store(obj, checked, services)
         if not stored:  # a concurrent delivery stored it first
             report, findings = store.get(obj.report_id) or report, None
@@ -147,6 +159,14 @@ def process(obj: S3Object, services: Services) -> Outcome:
         store.clear_overdue(report.body_id, report.listed_year, services.now())
         settle_neighbours(report, services)
     return _outcome(report, stored, notice, checked, current)
+
+
+def handover(checked: _Checked, services: Services) -> ScanHandover | None:
+    """Where to hand the file on to when its check left pages unread for want of OCR and a
+    function that has it takes them (None: the result is this function's to store)."""
+    if services.scans is not None and needs_ocr(checked.result):
+        return services.scans
+    return None
 
 
 def settle_neighbours(report: StoredReport, services: Services) -> None:
@@ -167,7 +187,6 @@ def settle_neighbours(report: StoredReport, services: Services) -> None:
 def _outcome(
     report: StoredReport, stored: bool, notice: NoticeOutcome, checked: _Checked | None, current: bool
 ) -> Outcome:
-    peak = checked.peak_rss if checked else None
     return Outcome(
         report_id=report.report_id,
         status=report.status,
@@ -178,9 +197,17 @@ def _outcome(
         noticed=notice.published,
         notice_deferred=notice.deferred,
         check_failed=bool(checked and checked.failed),
-        peak_rss_mb=round(peak / 1024 / 1024, 1) if peak is not None else None,
-        check_seconds=round(checked.seconds, 3) if checked and checked.seconds is not None else None,
+        peak_rss_mb=_megabytes(checked.peak_rss) if checked else None,
+        check_seconds=_rounded(checked.seconds) if checked else None,
     )
+
+
+def _megabytes(size: int | None) -> float | None:
+    return round(size / 1024 / 1024, 1) if size is not None else None
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return round(seconds, 3) if seconds is not None else None
 
 
 def _store(obj: S3Object, checked: _Checked, services: Services) -> tuple[StoredReport, list[Finding], bool]:

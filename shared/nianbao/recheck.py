@@ -17,7 +17,7 @@ from datetime import datetime
 
 from nianbao import crossyear, runs
 from nianbao.events import S3Object
-from nianbao.pipeline import Services, _check, settle_neighbours
+from nianbao.pipeline import Services, _check, handover, settle_neighbours
 from nianbao.store import RunConflictError, StoredReport, decode_cursor, encode_cursor
 from nianbao.version import checker_version
 
@@ -32,6 +32,7 @@ class Summary:
     rechecked: int = 0
     noticed: int = 0  # reports whose offices were told of new errors
     skipped: int = 0  # a notice in flight, or another re-check won the race
+    handed_over: int = 0  # scans sent on to be re-checked with OCR (nianbao.handover)
     cursor: str | None = None  # where to go on from (None: done)
     report_ids: list[str] = field(default_factory=list)
 
@@ -76,6 +77,18 @@ def recheck(
     return summary
 
 
+def recheck_report(services: Services, report_id: str) -> Summary:
+    """Re-check one stored report (a scan handed on by a re-check where OCR is not installed)."""
+    summary = Summary()
+    report = services.store.get(report_id)
+    if report is None:  # a hand-over names only stored reports, and nothing deletes them
+        log.warning("report %s to re-check is not stored", report_id)
+        return summary
+    summary.looked_at = 1
+    _again(report, services, summary)
+    return summary
+
+
 def _again(report: StoredReport, services: Services, summary: Summary) -> None:
     store = services.store
     obj = S3Object(
@@ -89,6 +102,10 @@ def _again(report: StoredReport, services: Services, summary: Summary) -> None:
         report.uploader,
     )
     checked = _check(obj, services)
+    if (scans := handover(checked, services)) is not None:
+        scans.recheck(report.report_id)  # read by OCR there; this run stays until that one replaces it
+        summary.handed_over += 1
+        return
     now: datetime = services.now()
     result = checked.result
     body = store.body(report.body_id)

@@ -1,7 +1,7 @@
 """The pipeline's use case on the template's stack in moto, called directly: the paths the
 end-to-end tests do not reach through the queue (limits, our own defects, S3 errors permanent
 and transient, a notice claimed by another delivery, the time budget, events that name no new
-object)."""
+object, scans handed on to the OCR function)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import pytest
 
 from nianbao import aws, pipeline
 from nianbao.events import UNKNOWN_DIVISION
+from nianbao.handover import recheck_request
 from nianbao.local.stack import LocalStack
 from nianbao.model import Status
 from nianbao.pipeline import Deadline, S3Object, process, s3_objects, services_from_env
+from nianbao.recheck import recheck_report
 from nianbao.store import FindingsStore, NoticeState
 
 pytestmark = pytest.mark.integration
@@ -245,3 +247,61 @@ def test_only_object_created_records_name_objects_to_check():
     created = json.loads(json.dumps(removed).replace("ObjectRemoved:Delete", "ObjectCreated:Put"))
     [obj] = s3_objects(created)
     assert (obj.bucket, obj.key, obj.division, obj.key_year) == ("b", "k", UNKNOWN_DIVISION, None)
+
+
+# --- scans: handed on where OCR is missing --------------------------------------------------------
+
+SCAN = (Path(__file__).resolve().parents[1] / "fixtures" / "documents" / "r2021-scan.pdf").read_bytes()
+
+
+def test_a_scan_met_where_ocr_is_missing_is_handed_on_as_its_own_notification_not_stored(stack):
+    services = services_from_env()  # ProcessReport's: OCR off, the OCR queue named
+    obj = put(stack, SCAN, "reports/630122/2021/扫描 件+1.pdf")
+    outcome = process(obj, services)
+    assert (outcome.handed_over, outcome.stored, outcome.notice) == (True, False, NoticeState.NONE)
+    assert services.store.get(obj.report_id) is None
+    [message] = aws.client("sqs").receive_message(QueueUrl=stack.ocr_queue_url)["Messages"]
+    assert s3_objects(json.loads(message["Body"])) == [obj]  # the same object, so the same report id
+
+
+def test_a_failure_to_hand_a_scan_on_raises_so_that_sqs_retries(stack, monkeypatch):
+    services = services_from_env()
+    sqs = aws.client("sqs")
+    error = sqs.exceptions.ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "later"}}, "SendMessage")
+
+    def unavailable(**_: object) -> None:
+        raise error
+
+    monkeypatch.setattr(sqs, "send_message", unavailable)
+    obj = put(stack, SCAN, "reports/630122/2021/扫描件.pdf")
+    with pytest.raises(sqs.exceptions.ClientError):
+        process(obj, services)
+    assert services.store.get(obj.report_id) is None
+
+
+def test_where_no_function_reads_scans_a_scan_is_stored_unread_as_before(stack, monkeypatch):
+    monkeypatch.delenv("NIANBAO_OCR_QUEUE_URL")
+    services_from_env.cache_clear()
+    services = services_from_env()
+    assert services.scans is None
+    outcome = process(put(stack, SCAN, "reports/630122/2021/扫描件.pdf"), services)
+    assert (outcome.handed_over, outcome.stored) == (False, True)
+    assert "NO_TEXT_LAYER" in {f.code for f in services.store.findings(outcome.report_id)}
+
+
+def test_a_text_report_is_never_handed_on(stack):
+    outcome = process(put(stack, FAILING), services_from_env())
+    assert (outcome.handed_over, outcome.stored) == (False, True)
+    assert aws.client("sqs").receive_message(QueueUrl=stack.ocr_queue_url).get("Messages", []) == []
+
+
+def test_a_stored_scan_a_recheck_hands_on_is_named_by_its_id_and_a_missing_one_is_skipped(stack, caplog):
+    services = services_from_env()
+    services.scans.recheck("0" * 32)  # type: ignore[union-attr]  # ProcessReport's names the queue
+    [message] = aws.client("sqs").receive_message(QueueUrl=stack.ocr_queue_url)["Messages"]
+    body = json.loads(message["Body"])
+    assert (recheck_request(body), s3_objects(body)) == ("0" * 32, [])
+    with caplog.at_level(logging.WARNING, logger="nianbao.recheck"):
+        summary = recheck_report(services, "0" * 32)
+    assert (summary.looked_at, summary.rechecked, summary.handed_over) == (0, 0, 0)
+    assert "is not stored" in caplog.text

@@ -1,4 +1,4 @@
-"""The ports the use cases depend on: the findings store and the notifier. The DynamoDB and SNS
+"""The ports the use cases depend on: the findings store, the notifier and the scans' hand-over. The DynamoDB and SNS
 adapters implement them; so do the in-memory fakes in tests/fakes.py, and one contract suite
 (tests/integration/test_store.py) runs against both, so a use-case test on the fakes proves
 what it would on AWS."""
@@ -27,6 +27,7 @@ from nianbao.store.records import (
 )
 
 if TYPE_CHECKING:
+    from nianbao.events import S3Object
     from nianbao.notify import Notice
 
 
@@ -104,3 +105,10 @@ class NoticePublisher(Protocol):
     """Sends a notice to the offices' topic; returns the message id."""
 
     def publish(self, notice: Notice) -> str: ...
+
+
+class ScanHandover(Protocol):
+    """Hands scans on to the function that reads them by OCR (nianbao.handover.ScanQueue)."""
+
+    def scan(self, obj: S3Object) -> None: ...
+    def recheck(self, report_id: str) -> None: ...
