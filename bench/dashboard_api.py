@@ -149,8 +149,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from nianbao import aws  # noqa: PLC0415
     from nianbao.dashboard.local import dashboard_environment, load_dashboard_handler  # noqa: PLC0415
-    from nianbao.local.demo import environment  # noqa: PLC0415
-    from nianbao.local.stack import deploy  # noqa: PLC0415
+    from nianbao.local.stack import deploy, environment  # noqa: PLC0415
     from nianbao.store import FindingsStore  # noqa: PLC0415
 
     with mock_aws():

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.dashboard.local import dashboard_environment, event, json_body, load_dashboard_handler
-from nianbao.local.demo import ROSTER_YEAR, Result, environment, run
-from nianbao.local.stack import LambdaContext, LocalStack
+from nianbao.local.demo import ROSTER_YEAR, Result, run
+from nianbao.local.stack import LambdaContext, LocalStack, environment
 from tests.synth.examples import examples
 
 SCRIPT_AGENCY = "<script>alert(1)</script>"

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nianbao.cli import app
+from nianbao.extract import ocr
 from nianbao.local.demo import EXAMPLE_DIVISIONS, Result, Row, run
 from nianbao.model import Status
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = ROOT / "tests" / "fixtures" / "documents" / "r2021-reportlab.pdf"
+SCAN = ROOT / "tests" / "fixtures" / "documents" / "r2021-scan.pdf"  # page 4 a scan
 EXAMPLES = ROOT / "shared" / "nianbao" / "examples"
 COUNTY, CITY, PROVINCE = "湟中区政务公开办", "西宁市政务公开办", "青海省政务公开办"
 
@@ -77,7 +79,8 @@ def test_findings_are_the_stored_ones(rows):
 
 
 def test_the_command_prints_status_findings_and_offices_per_report():
-    result = CliRunner().invoke(app, ["demo", str(PDF), "--division", "630105", "--year", "2021"])
+    # a scan among the files: ProcessReport hands it on, and OcrReport reads it (where OCR is installed)
+    result = CliRunner().invoke(app, ["demo", str(PDF), str(SCAN), "--division", "630105", "--year", "2021"])
     assert result.exit_code == 0, result.output
     out = result.output
     for name, (division, year) in EXAMPLE_DIVISIONS.items():
@@ -86,7 +89,12 @@ def test_the_command_prints_status_findings_and_offices_per_report():
     assert "表三收支不平衡（T3_APPLICATION_BALANCE）" in out
     assert f"通知：{COUNTY}、{CITY}、{PROVINCE}" in out
     assert "通知：无（没有错误）" in out
-    assert "共上传 10 份，已入库 10 份" in out  # the nine examples (eight reports and a notice) and one file given
+    assert "共上传 11 份，已入库 11 份" in out  # the nine examples (eight reports and a notice) and two files given
+    assert f"reports/630105/2021/{SCAN.name}" in out
+    scanned = (
+        "扫描件经文字识别（OCR）读取（READ_BY_OCR）" if ocr.available() else "文件没有文字层（扫描件）（NO_TEXT_LAYER）"
+    )
+    assert scanned in out.replace("\n", "")  # the console wraps long lines
     assert "上年结转数与上年度报告的结转下年度数不一致（CARRYOVER_MISMATCH）" in out
     assert "逾期未报，已通知" in out
     assert "名册 rosters/630122.csv：收录 5 个机关，1 行未收录" in out

@@ -14,7 +14,9 @@ from cfnlint.api import lint_all
 
 from nianbao import aws
 from nianbao.config import Settings
-from nianbao.local.stack import load_template, point_code_at, translate
+from nianbao.extract import ocr
+from nianbao.isolate import _PARENT_RESERVE_MB
+from nianbao.local.stack import handler_folder, images, load_template, point_code_at, translate
 from nianbao.store import Current, FindingRow, ReportRow
 
 pytestmark = pytest.mark.integration
@@ -88,6 +90,7 @@ def test_a_full_batch_fits_the_functions_timeout(template, monkeypatch):
 def test_a_notice_claim_outlives_the_queues_visibility_and_the_sweep(template):
     lease = int(env(template, "NIANBAO_NOTICE_LEASE_SECONDS"))
     assert lease > template["Resources"]["ReportsQueue"]["Properties"]["VisibilityTimeout"]
+    assert lease > template["Resources"]["OcrQueue"]["Properties"]["VisibilityTimeout"]
     sweeper = template["Resources"]["SweepNoticesFunction"]["Properties"]
     assert sweeper["Timeout"] < lease
     [event] = sweeper["Events"].values()
@@ -97,8 +100,8 @@ def test_a_notice_claim_outlives_the_queues_visibility_and_the_sweep(template):
     assert Settings.model_fields["notice_lease_seconds"].default == lease
 
 
-def test_both_queues_are_tls_only(template):
-    for name in ("ReportsQueuePolicy", "ReportsDeadLetterQueuePolicy"):
+def test_every_queue_is_tls_only(template):
+    for name in ("ReportsQueuePolicy", "ReportsDeadLetterQueuePolicy", "OcrQueuePolicy"):
         statement = statements(template["Resources"][name])["TlsOnly"]
         assert (statement["Effect"], statement["Action"]) == ("Deny", "sqs:*")
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
@@ -158,7 +161,9 @@ def test_the_layer_is_built_with_its_bytecode(template):
     layer = template["Resources"]["NianbaoLayer"]
     assert layer["Metadata"]["BuildMethod"] == "makefile"
     assert "build-NianbaoLayer:" in (ROOT / "shared" / "Makefile").read_text(encoding="utf-8")
-    assert layer["Properties"]["CompatibleRuntimes"] == [template["Globals"]["Function"]["Runtime"]]
+    functions = resources(template, "AWS::Serverless::Function")
+    runtimes = {f["Properties"].get("Runtime") for name, f in functions.items() if name not in images(template)}
+    assert [layer["Properties"]["CompatibleRuntimes"][0]] == list(runtimes) == ["python3.12"]
 
 
 def test_the_table_is_on_demand_with_point_in_time_recovery_and_the_indexes_the_store_queries(template):
@@ -212,8 +217,8 @@ def actions(statement: dict[str, Any]) -> set[str]:
 
 def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue(roles):
     assert set(roles) == {
-        "ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction", "ReportOverdueFunction",
-        "DashboardApiFunction",
+        "ProcessReportFunction", "OcrReportFunction", "SweepNoticesFunction", "RecheckReportsFunction",
+        "ReportOverdueFunction", "DashboardApiFunction",
     }  # fmt: skip
     for role in roles.values():
         for statement in role_statements(role):
@@ -222,6 +227,7 @@ def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue
     # the managed policies SAM adds, each explained in the template
     managed = {str(m).rsplit("/", 1)[-1] for m in roles["ProcessReportFunction"]["ManagedPolicyArns"]}
     assert managed == {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSLambdaSQSQueueExecutionRole"}
+    assert {str(m).rsplit("/", 1)[-1] for m in roles["OcrReportFunction"]["ManagedPolicyArns"]} == managed
     text = (ROOT / "template.yaml").read_text(encoding="utf-8")
     assert all(name in text for name in managed)
 
@@ -229,6 +235,11 @@ def test_the_functions_roles_reach_only_this_stacks_bucket_table_topic_and_queue
 def test_the_table_policies_list_only_the_actions_the_code_uses(roles):
     used = {
         "ProcessReportFunction": {
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
+            "dynamodb:UpdateItem", "dynamodb:Query",
+        },
+        # the same use case as ProcessReport, on the scans it hands on
+        "OcrReportFunction": {
             "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
             "dynamodb:UpdateItem", "dynamodb:Query",
         },
@@ -294,8 +305,88 @@ def test_only_the_page_is_open_and_every_api_route_needs_an_office_token(templat
 
 
 def test_notices_link_to_the_dashboard_from_every_function_that_sends_them(template):
-    for name in ("ProcessReportFunction", "SweepNoticesFunction", "RecheckReportsFunction"):
+    for name in ("ProcessReportFunction", "OcrReportFunction", "SweepNoticesFunction", "RecheckReportsFunction"):
         variables = template["Resources"][name]["Properties"]["Environment"]["Variables"]
         assert variables["NIANBAO_DASHBOARD_URL"] == template["Outputs"]["DashboardUrl"]["Value"], name
     cors = template["Resources"]["ReportsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     assert [rule["AllowedMethods"] for rule in cors] == [["POST"]]
+
+
+# --- scans: handed on to OcrReport --------------------------------------------------------------
+
+
+def test_scans_are_handed_on_to_the_ocr_function_by_the_functions_without_ocr(template, roles):
+    functions = template["Resources"]
+    for name in ("ProcessReportFunction", "RecheckReportsFunction"):
+        variables = functions[name]["Properties"]["Environment"]["Variables"]
+        assert (variables["NIANBAO_OCR"], variables["NIANBAO_OCR_QUEUE_URL"]) == ("off", {"Ref": "OcrQueue"}), name
+        hand = {s.get("Sid"): s for s in role_statements(roles[name])}["HandScansToOcr"]
+        assert (actions(hand), hand["Resource"]) == ({"sqs:SendMessage"}, {"Fn::GetAtt": ["OcrQueue", "Arn"]})
+    # OcrReport reads them and stores what it reads: it hands nothing on, and OCR is not off
+    ocr_function = functions["OcrReportFunction"]["Properties"]
+    assert not {"NIANBAO_OCR", "NIANBAO_OCR_QUEUE_URL"} & set(ocr_function["Environment"]["Variables"])
+    assert not any("sqs:SendMessage" in actions(s) for s in role_statements(roles["OcrReportFunction"]))
+    [event] = ocr_function["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["OcrQueue", "Arn"]}
+    assert event["Properties"]["BatchSize"] == 1
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "ReservedConcurrentExecutions" not in ocr_function
+
+
+def test_a_scan_that_keeps_failing_ends_in_the_reports_dead_letter_queue_under_its_alarm(template):
+    queue = template["Resources"]["OcrQueue"]["Properties"]
+    reports = template["Resources"]["ReportsQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == reports["RedrivePolicy"]  # the same DLQ, alarm and redrive
+    assert queue["SqsManagedSseEnabled"] is reports["SqsManagedSseEnabled"] is True  # as a shared DLQ requires
+    timeout = template["Resources"]["OcrReportFunction"]["Properties"].get(
+        "Timeout", template["Globals"]["Function"]["Timeout"]
+    )
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_a_scan_fits_the_ocr_functions_time_and_memory(template, monkeypatch):
+    function = template["Resources"]["OcrReportFunction"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"] | function["Environment"]["Variables"]
+    for name, value in variables.items():
+        if isinstance(value, str):
+            monkeypatch.setenv(name, value)
+    settings = Settings.from_env(
+        {
+            "FINDINGS_TABLE": "t",
+            "NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:1:t",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function["MemorySize"]),
+        }
+    )
+    assert settings.limits.max_seconds == 300
+    timeout = function.get("Timeout", template["Globals"]["Function"]["Timeout"])
+    assert settings.seconds_per_object <= timeout - 30  # one scan, with time for the init
+    # what the check's child may use, after a handler process of about 200 MB, is what OCR needs
+    assert function["MemorySize"] - 200 - _PARENT_RESERVE_MB >= ocr.MEMORY_MB
+
+
+def test_the_ocr_image_ships_the_process_report_handler_the_package_and_the_ocr_lock(template):
+    assert images(template) == ["OcrReportFunction"]
+    metadata = template["Resources"]["OcrReportFunction"]["Metadata"]
+    assert metadata["DockerContext"] == "."
+    dockerfile = (ROOT / metadata["Dockerfile"]).read_text(encoding="utf-8")
+    instructions = [
+        line.split()[0]
+        for line in dockerfile.splitlines()
+        if line and not line[0].isspace() and not line.startswith("#")
+    ]
+    assert instructions[0] == "FROM"
+    assert instructions[-1] == "CMD"
+    assert "FROM public.ecr.aws/lambda/python:3.12\n" in dockerfile  # the zip functions' runtime
+    assert handler_folder(template, "OcrReportFunction", ROOT) == "process_report"
+    assert 'CMD ["app.handler"]' in dockerfile
+    assert "--require-hashes" in dockerfile
+    assert "-r /tmp/requirements-ocr.lock" in dockerfile
+    assert "COPY shared/nianbao ${LAMBDA_TASK_ROOT}/nianbao" in dockerfile
+    # the build context takes in what the Dockerfile copies, and nothing else
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    ignored = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    assert copied == {"shared/requirements-ocr.lock", "shared/nianbao", "functions/process_report/app.py"}
+    assert {f"!{path}" + ("/" if not path.endswith((".py", ".lock")) else "") for path in copied} <= set(ignored)
+    assert ignored[0] == "*"

@@ -11,7 +11,6 @@ year; who has not filed) is printed. Nothing here re-implements the pipeline.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -28,6 +27,8 @@ from nianbao.local.stack import (
     LocalStack,
     deploy,
     drain,
+    environment,
+    load_function,
     load_handler,
     repository_root,
 )
@@ -170,12 +171,22 @@ def run(
                 mapping = EventSourceMapping(
                     aws.client, stack.queue_url, load_handler(root), timeout_seconds=stack.timeout_seconds
                 )
+                # the scans ProcessReport hands on, read by OcrReport under its own environment
+                ocr = stack.functions["OcrReportFunction"]
+                scans = EventSourceMapping(
+                    aws.client,
+                    stack.ocr_queue_url,
+                    load_function(stack, "OcrReportFunction", root, overrides=quiet),
+                    batch_size=1,
+                    timeout_seconds=ocr.timeout_seconds,
+                )
                 # the roster first, so that the reports find their bodies
                 s3.put_object(Bucket=stack.bucket, Key=ROSTER_KEY, Body=ROSTER.read_bytes())
                 mapping.run()
                 for upload in uploads:
                     s3.put_object(Bucket=stack.bucket, Key=upload.key, Body=upload.path.read_bytes())
                 deliveries = mapping.run()
+                scans.run()  # the same objects (so the same report ids) as ProcessReport's deliveries
                 # the ids the handler stored under: from the notifications it was given
                 ids = {
                     obj.key: obj.report_id
@@ -221,21 +232,6 @@ def _overdue(stack: LocalStack, services: Any) -> tuple[list[str], list[str]]:
     noticed = _noticed(stack)
     offices = [office for office in stack.probes if any(office in told for told in noticed.values())]
     return names, offices
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """``values`` in os.environ for the duration, and what was there before put back after."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _noticed(stack: LocalStack) -> dict[str, list[str]]:

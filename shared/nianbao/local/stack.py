@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import time
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -52,13 +55,24 @@ DEFAULT_OFFICES = (
 )
 
 
+@dataclass(frozen=True)
+class FunctionSettings:
+    """A function as the stack configured it."""
+
+    name: str
+    environment: dict[str, str]
+    timeout_seconds: int
+    memory_mb: int
+
+
 @dataclass
 class LocalStack:
     name: str
     outputs: dict[str, str]
-    environment: dict[str, str]  # the function's environment as the stack configured it
-    timeout_seconds: int  # the function's
+    environment: dict[str, str]  # ProcessReport's environment as the stack configured it
+    timeout_seconds: int  # ProcessReport's
     probes: dict[str, str] = field(default_factory=dict)  # office name -> probe queue URL
+    functions: dict[str, FunctionSettings] = field(default_factory=dict)  # by logical id
 
     @property
     def bucket(self) -> str:
@@ -71,6 +85,10 @@ class LocalStack:
     @property
     def dead_letter_url(self) -> str:
         return self.outputs["ReportsDeadLetterQueueUrl"]
+
+    @property
+    def ocr_queue_url(self) -> str:
+        return self.outputs["OcrQueueUrl"]
 
 
 def repository_root() -> Path:
@@ -95,22 +113,42 @@ def translate(template: dict[str, Any], clients: Clients) -> dict[str, Any]:
     return translated
 
 
+def _is_image(resource: dict[str, Any]) -> bool:
+    return bool(resource["Properties"].get("PackageType") == "Image")
+
+
 def functions(template: dict[str, Any]) -> dict[str, str]:
-    """The template's functions and their code folders (``CodeUri``), by logical id."""
+    """The template's zip functions and their code folders (``CodeUri``), by logical id."""
     return {
         logical: str(resource["Properties"]["CodeUri"])
         for logical, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::Function"
+        if resource["Type"] == "AWS::Serverless::Function" and not _is_image(resource)
     }
 
 
+def images(template: dict[str, Any]) -> list[str]:
+    """The template's container-image functions (OcrReport), by logical id."""
+    return [
+        logical
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function" and _is_image(resource)
+    ]
+
+
+# Where moto's Lambda takes an image function's image to be (it runs no code, so none is built).
+LOCAL_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}"
+
+
 def point_code_at(template: dict[str, Any], bucket: str) -> None:
-    """Point the layer's and the functions' code at the zips ``deploy`` uploads (the SAM transform
-    only takes S3 locations; ``sam build`` does this for a real deployment)."""
+    """Point the layer's and the functions' code at the zips ``deploy`` uploads, and an image
+    function at an image (the SAM transform only takes S3 locations and image URIs; ``sam build``
+    does this for a real deployment)."""
     resources = template["Resources"]
     resources["NianbaoLayer"]["Properties"]["ContentUri"] = f"s3://{bucket}/layer.zip"
     for logical in functions(template):
         resources[logical]["Properties"]["CodeUri"] = f"s3://{bucket}/{logical}.zip"
+    for logical in images(template):
+        resources[logical]["Properties"]["ImageUri"] = LOCAL_IMAGE.format(repository=bucket, tag=logical)
 
 
 def load_template(root: Path) -> dict[str, Any]:
@@ -162,19 +200,30 @@ def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    function = clients("lambda").get_function_configuration(FunctionName=outputs["ProcessReportFunctionName"])
-    environment = dict(function.get("Environment", {}).get("Variables", {}))
-    # moto creates no HTTP API, so the dashboard's address in the stack is an unresolved !Sub: the
-    # local dashboard (`nianbao serve`) stands in for it
-    if "NIANBAO_DASHBOARD_URL" in environment:
-        environment["NIANBAO_DASHBOARD_URL"] = dashboard_url
-        outputs["DashboardUrl"] = dashboard_url
-    local = LocalStack(name, outputs, environment, int(function["Timeout"]))
+    outputs["DashboardUrl"] = dashboard_url
+    settings = {
+        logical: _settings(clients, name, logical, dashboard_url)
+        for logical in [*functions(template), *images(template)]
+    }
+    process = settings["ProcessReportFunction"]
+    local = LocalStack(name, outputs, process.environment, process.timeout_seconds, functions=settings)
 
     _bucket_shim(clients, name, template, local)
     for index, office in enumerate(offices):
         local.probes[office.name] = _probe(clients, name, index, office, outputs["NoticesTopicArn"])
     return local
+
+
+def _settings(clients: Clients, stack: str, logical: str, dashboard_url: str) -> FunctionSettings:
+    function = clients("lambda").get_function_configuration(FunctionName=_physical(clients, stack, logical))
+    environment = dict(function.get("Environment", {}).get("Variables", {}))
+    # moto creates no HTTP API, so the dashboard's address in the stack is an unresolved !Sub: the
+    # local dashboard (`nianbao serve`) stands in for it
+    if "NIANBAO_DASHBOARD_URL" in environment:
+        environment["NIANBAO_DASHBOARD_URL"] = dashboard_url
+    return FunctionSettings(
+        function["FunctionName"], environment, int(function["Timeout"]), int(function.get("MemorySize", 128))
+    )
 
 
 def _physical(clients: Clients, stack: str, logical: str) -> str:
@@ -278,6 +327,67 @@ def load_handler(root: Path | None = None, function: str = "process_report") -> 
     """A function's real handler (ProcessReport unless named)."""
     handler: Handler = load_module(root, function).handler
     return handler
+
+
+@contextmanager
+def environment(values: dict[str, str], unset: Collection[str] = ()) -> Iterator[None]:
+    """``values`` in os.environ for the duration, ``unset`` left out, and what was there before put
+    back after."""
+    saved = {name: os.environ.get(name) for name in [*values, *unset]}
+    for name in unset:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_IMAGE_HANDLER = re.compile(r"^COPY\s+functions/(?P<folder>\w+)/app\.py\b", re.MULTILINE)
+
+
+def handler_folder(template: dict[str, Any], logical: str, root: Path | None = None) -> str:
+    """The folder under functions/ of a function's handler: its CodeUri, or for an image function
+    the handler its Dockerfile copies in."""
+    resource = template["Resources"][logical]
+    if not _is_image(resource):
+        return Path(str(resource["Properties"]["CodeUri"])).name
+    dockerfile = (root or repository_root()) / resource["Metadata"]["Dockerfile"]
+    match = _IMAGE_HANDLER.search(dockerfile.read_text(encoding="utf-8"))
+    if match is None:
+        raise ValueError(f"{dockerfile} copies in no functions/<name>/app.py")
+    return match["folder"]
+
+
+def load_function(
+    stack: LocalStack, logical: str, root: Path | None = None, overrides: dict[str, str] | None = None
+) -> Handler:
+    """A function of ``stack`` as Lambda runs it: its module imported, and each call made, under
+    its own environment (the other functions' settings left out; ``overrides`` on top, such as a
+    quieter log level), so that two functions sharing a handler (ProcessReport and OcrReport) each
+    run as configured in one process."""
+    from nianbao.pipeline import services_from_env  # noqa: PLC0415
+
+    root = root or repository_root()
+    function = stack.functions[logical]
+    # and what Lambda's runtime adds: the check's child takes its memory from the function's
+    own = function.environment | {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb)} | (overrides or {})
+    others = {name for f in stack.functions.values() for name in f.environment} - set(own)
+    with environment(own, unset=others):
+        services_from_env.cache_clear()  # the module's init makes its own
+        module = load_module(root, handler_folder(load_template(root), logical, root))
+    services_from_env.cache_clear()
+
+    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with environment(own, unset=others):
+            response: dict[str, Any] = module.handler(event, context)
+            return response
+
+    return invoke
 
 
 @dataclass
