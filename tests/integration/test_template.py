@@ -122,13 +122,21 @@ def test_an_uploader_is_confined_to_its_own_division_prefix(template):
 def test_alarms_go_to_the_operators_never_to_the_offices(template):
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     watched = {a["Properties"]["MetricName"] for a in alarms.values()}
-    assert {"ApproximateNumberOfMessagesVisible", "ChecksFailed", "NoticesFailed", "Errors"} <= watched
+    assert {
+        "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "ChecksFailed", "NoticesFailed",
+        "Errors",
+    } <= watched  # fmt: skip
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}], name
     # the metrics the handlers emit, in the namespace and dimension Powertools gives them
     assert env(template, "POWERTOOLS_METRICS_NAMESPACE") == "Nianbao"
     dead = alarms["DeadLetterQueueAlarm"]["Properties"]["Dimensions"]
     assert dead == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportsDeadLetterQueue", "QueueName"]}}]
+    backlog = alarms["OcrBacklogAlarm"]["Properties"]
+    assert backlog["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OcrQueue", "QueueName"]}}]
+    # it fires before a scan whose every reading fails has been through all its deliveries
+    visibility = template["Resources"]["OcrQueue"]["Properties"]["VisibilityTimeout"]
+    assert backlog["Threshold"] < visibility * (template["Parameters"]["MaxReceiveCount"]["Default"] - 1)
 
 
 def test_concurrency_is_capped_at_the_event_source_not_by_a_reservation(template):
