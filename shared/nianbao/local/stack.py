@@ -11,7 +11,10 @@ The shim, and why:
 * the dashboard's address: moto creates no HTTP API (nor Cognito pool), so the functions' setting
   and the DashboardUrl output name the local dashboard (``nianbao serve``) instead;
 * no event source mapping: moto cannot run the function's code without a container runtime, and
-  its mapping would silently consume the queue. The caller reads the queue and calls the handler.
+  its mapping would silently consume the queue. The caller reads the queue and calls the handler
+  (``EventSourceMapping``), each function's under its own environment (``load_function``);
+* an image function (OcrReport) is given a placeholder image URI: moto runs no code, so none is
+  built; its handler is the one its Dockerfile copies in.
 
 Policies (bucket, queue and topic policies, IAM) are not enforced by moto, and its CloudFormation
 skips CloudWatch alarms; they are checked statically (cfn-lint, checkov, tests on the template).
@@ -69,10 +72,18 @@ class FunctionSettings:
 class LocalStack:
     name: str
     outputs: dict[str, str]
-    environment: dict[str, str]  # ProcessReport's environment as the stack configured it
-    timeout_seconds: int  # ProcessReport's
+    functions: dict[str, FunctionSettings]  # by logical id
     probes: dict[str, str] = field(default_factory=dict)  # office name -> probe queue URL
-    functions: dict[str, FunctionSettings] = field(default_factory=dict)  # by logical id
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """ProcessReport's environment as the stack configured it."""
+        return self.functions["ProcessReportFunction"].environment
+
+    @property
+    def timeout_seconds(self) -> int:
+        """ProcessReport's."""
+        return self.functions["ProcessReportFunction"].timeout_seconds
 
     @property
     def bucket(self) -> str:
@@ -205,8 +216,7 @@ def _deploy(clients: Clients, root: Path, name: str, offices: tuple[Office, ...]
         logical: _settings(clients, name, logical, dashboard_url)
         for logical in [*functions(template), *images(template)]
     }
-    process = settings["ProcessReportFunction"]
-    local = LocalStack(name, outputs, process.environment, process.timeout_seconds, functions=settings)
+    local = LocalStack(name, outputs, settings)
 
     _bucket_shim(clients, name, template, local)
     for index, office in enumerate(offices):
