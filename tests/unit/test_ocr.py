@@ -259,6 +259,17 @@ def test_the_rules_of_a_drawn_table_make_its_cells_merged_ones_included():
     assert (round(x0 * SCALE), round(top * SCALE), round(x1 * SCALE), round(bottom * SCALE)) == (100, 100, 800, 420)
 
 
+def test_rules_broken_by_grain_are_bridged_and_still_make_the_cells():
+    # Given the drawn table with every rule broken by a pixel of paper every 8 pixels (a faint rule
+    # in a dim corner of a photo, after thresholding)
+    ink = 255 - grid_image()
+    ink[:, ::8] = 0
+    ink[::8, :] = 0
+    # Then its rules still make its four rows, the merged cells included
+    [table] = find_tables(*_rules(ink, SCALE))
+    assert [sum(cell is not None for cell in row.cells) for row in table.rows] == [4, 4, 3, 3]
+
+
 @pytest.mark.parametrize("angle", [-2.0, -0.6, 0.9, 2.0])
 def test_a_tilted_page_is_turned_back_by_its_tilt(angle):
     image = grid_image()

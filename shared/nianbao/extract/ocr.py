@@ -59,6 +59,7 @@ _MIN_LINE = 2.5  # points: a run of inked rows shorter than this is a speck, not
 _LINE_GAP = 1.2  # points: inked runs closer than this are one line (a character's strokes)
 _PAD = 2.0  # points of white kept around a line of text for the recogniser
 _MIN_CONTRAST = 24  # grey levels between a crop's darkest and lightest pixel before it is stretched
+_RULE_GAP = 0.6  # points: a break in a rule this short (grain in a dim photo) is bridged
 _RULE_EDGE = 0.5  # points: the blur along a rule's ink that goes with it
 _SPECK = 0.8  # square points: a blot of ink smaller than this is grain (a decimal point is twice it)
 _BLOT = 2.5  # square points: a blot smaller than this is grain unless it lies by the writing
@@ -203,13 +204,20 @@ def _upright(gray: Gray, scale: float) -> tuple[Gray, float]:
 
 def _ruling(ink: Gray, scale: float) -> tuple[Gray, Gray]:
     """The ink of the image's vertical and horizontal rules: what survives an opening with a long
-    thin kernel (the strokes of the characters are shorter)."""
+    thin kernel (the strokes of the characters are shorter), once the short breaks along a rule
+    are bridged (in a dim corner of a photo, grain breaks a faint rule into pieces)."""
     import cv2  # noqa: PLC0415
 
-    def opened(kernel: tuple[int, int]) -> Gray:
-        return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    gap = max(1, round(_RULE_GAP * scale))
 
-    return opened((1, round(_MIN_VERTICAL_RULE * scale))), opened((round(_MIN_HORIZONTAL_RULE * scale), 1))
+    def opened(kernel: tuple[int, int], bridge: tuple[int, int]) -> Gray:
+        closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+        return cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+
+    return (
+        opened((1, round(_MIN_VERTICAL_RULE * scale)), (1, gap + 1)),
+        opened((round(_MIN_HORIZONTAL_RULE * scale), 1), (gap + 1, 1)),
+    )
 
 
 def _rules(
