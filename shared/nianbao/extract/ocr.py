@@ -10,10 +10,12 @@ the rules need nothing new:
    horizontal (or vertical) kernel are the ruling lines, and each connected piece of them is one
    rule. pdfplumber's table finder, as for a PDF's drawn rules, makes them into tables, rows and
    cells, merged cells included.
-3. Each cell is cut out inside its rules, split into its lines of text by where the ink is, and each
-   line read by recognition alone: recognition on a crop reads a lone digit that detection on the
-   whole page misses. A cell's confidence is its least sure line's; a value cell whose reading is
-   digits but for a round mark ("。", "O") reads that mark as the 0 it is.
+3. Each cell is cut out inside its rules, its writing taken from the ink without the rules, grain
+   and slivers of rule, split into its lines of text, and each line read by recognition alone:
+   recognition on a crop reads a lone digit that detection on the whole page misses. A cell's
+   confidence is its least sure line's. The value cells (found by which cells of a table read as
+   words) are also read as numbers from the same pass: what is no number there (a stray mark,
+   letters, nothing) is an unsure number, never text that would change the row's shape.
 4. The text outside the tables is read by detection and recognition on the page with the tables
    blanked, each detected line with its box.
 
