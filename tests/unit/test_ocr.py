@@ -10,13 +10,28 @@ import random
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
 from nianbao.check import check_bytes
 from nianbao.cli import app
 from nianbao.extract import ExtractError, Limits, extract, ocr
-from nianbao.extract.ocr import _cell_text, _line_crops, _rules, _text_rows, _upright, extract_image
+from nianbao.extract.ocr import (
+    _as_number,
+    _cell_text,
+    _clean,
+    _decode,
+    _line_crops,
+    _numeral_groups,
+    _Reading,
+    _rules,
+    _ruling,
+    _text_rows,
+    _upright,
+    _value_cells,
+    _writing,
+    extract_image,
+)
 from nianbao.extract.pdf import scanned_page
 from nianbao.extract.pdf_tables import find_tables
 from nianbao.model import Cell, CellKind, Report, Status
@@ -24,8 +39,8 @@ from nianbao.parse import parse
 from nianbao.rules import run
 from nianbao.spec import FormatVersion
 from tests.synth.blocks import blocks
-from tests.synth.scan import Scan, image_only_pdf, png, scanned_report, tiff
-from tests.synth.to_pdf import FixtureUnavailable, to_pdf
+from tests.synth.scan import Scan, degrade, image_only_pdf, png, rasterise, scanned_report, tiff
+from tests.synth.to_pdf import WQY_MICROHEI, FixtureUnavailable, to_pdf
 from tests.synth.truth import Truth, random_truth
 
 pytestmark = pytest.mark.unit
@@ -83,6 +98,144 @@ def test_a_faint_line_of_writing_is_cut_out_black_on_white():
     assert sorted({int(v) for v in np.unique(crop)}) == [0, 255]
 
 
+def test_grain_and_slivers_of_rule_are_no_writing_but_small_marks_by_it_are():
+    ink = np.zeros((40, 200), np.uint8)
+    ink[10:25, 60:70] = 255  # a digit
+    ink[22:25, 72:75] = 255  # a decimal point beside it (9 px)
+    ink[10:25, 78:88] = 255  # another digit
+    ink[18:20, 110:125] = 255  # a dash alone, 15 px long and 2 tall
+    ink[5, 20] = ink[30, 160] = ink[31, 160] = 255  # grain: specks of 1 and 2 px
+    ink[8:11, 150:153] = 255  # a blot of grain (9 px) far from any writing
+    ink[0:12, 0:2] = 255  # what is left of the cell's left rule along its side
+    ink[39:40, 40:190] = 255  # and of its bottom rule
+    ink[15:17, 0:30] = 255  # a stroke that reaches the side ("一" near the rule) is not a rule
+    cleaned = _clean(ink, SCALE)
+    kept = {(y, x) for y, x in zip(*np.nonzero(cleaned), strict=True)}
+    assert cleaned[10:25, 60:70].all()
+    assert cleaned[10:25, 78:88].all()
+    assert cleaned[22:25, 72:75].all()
+    assert cleaned[18:20, 110:125].all()
+    assert cleaned[15:17, 2:30].all()
+    assert not {(5, 20), (30, 160), (31, 160), (9, 151), (5, 0), (39, 100)} & kept
+
+
+def test_a_numbers_crop_spans_the_number_not_the_grain_around_it():
+    # Given a wide cell (a photo's grey paper, 170) holding a 0 in its middle and grain at both ends
+    gray = np.full((40, 400), 170, np.uint8)
+    gray[12:28, 195:205] = 60
+    gray[20:22, 30:32] = gray[15:17, 360:362] = 120
+    ink = np.where(gray < 150, 255, 0).astype(np.uint8)
+    [crop] = _line_crops(gray, ink, (0, 0, 400 / SCALE, 40 / SCALE), SCALE)
+    # Then the crop is the 0 with its padding, black on white
+    pad = round(2.0 * SCALE)
+    assert crop.shape[1] == 10 + 2 * pad
+    assert crop.min() == 0
+    assert crop.max() == 255
+
+
+def test_the_rules_are_taken_from_the_writing_and_the_characters_kept():
+    image = grid_image()
+    image[200:230, 520:526] = 0  # a "1" in a cell
+    ink = 255 - image
+    writing = _writing(ink, _ruling(ink, SCALE), SCALE)
+    assert not writing[100, 150:250].any()
+    assert not writing[150:170, 300].any()
+    assert writing[205:225, 521:525].all()  # the "1" kept
+
+
+CHARACTERS = ["blank", "0", "1", "6", "O", "。", "需", "W", "E", "M", ".", "-", " "]
+
+
+def scores(*steps: dict[str, float]) -> np.ndarray:
+    """A recogniser's scores, one row per step; what a step does not name is the blank."""
+    out = np.zeros((len(steps), len(CHARACTERS)), np.float32)
+    for t, step in enumerate(steps):
+        for character, score in step.items():
+            out[t, CHARACTERS.index(character)] = score
+        out[t, 0] = 1.0 - sum(step.values())
+    return out
+
+
+def read(*steps: dict[str, float]) -> _Reading:
+    return _decode(scores(*steps), CHARACTERS, _numeral_groups(tuple(CHARACTERS)), len(steps))
+
+
+def test_a_lone_zero_read_as_a_number_takes_the_scores_of_the_round_marks():
+    reading = read({}, {"0": 0.55, "O": 0.2, "。": 0.15}, {})
+    assert (reading.text, reading.digits) == ("0", "0")
+    assert reading.confidence == pytest.approx(0.55)  # the free reading's: the 0's own score
+    assert reading.digits_confidence == pytest.approx(0.9)  # the number's: 0, O and 。 together
+
+
+def test_a_step_surely_no_numeral_makes_the_number_unsure():
+    reading = read({"6": 0.97}, {}, {"需": 0.9, "6": 0.02}, {})
+    assert (reading.text, reading.digits) == ("6需", "6")
+    assert reading.digits_confidence == pytest.approx(0.1)  # the share the gap and numerals held at 需
+
+
+def test_repeated_digits_apart_are_two_and_together_one():
+    assert read({"1": 0.9}, {"1": 0.95}, {}, {"1": 0.99}).digits == "11"
+    assert read({"1": 0.9}, {}, {"0": 0.5, "O": 0.4}, {".": 0.9}, {"6": 0.9}).digits == "10.6"
+
+
+def lines(text: str, confidence: float, digits: str, digits_confidence: float) -> list[_Reading]:
+    return [_Reading(text, confidence, digits, digits_confidence)]
+
+
+@pytest.mark.parametrize(
+    ("reading", "shown"),
+    [
+        (lines("0", 0.55, "0", 0.9), ("0", 0.9)),  # a zero: as sure as the round marks make it
+        (lines("12", 0.97, "12", 0.9), ("12", 0.97)),
+        (lines("-", 0.9, "-", 0.9), ("-", 0.9)),  # a placeholder stays
+        (lines("6需", 0.86, "6", 0.12), ("6", 0.12)),  # a mark from the next cell: unsure
+        (lines("WEOM", 0.85, "0", 0.3), ("0", 0.3)),  # letters: the number, unsure
+        (lines("1.2.3", 0.95, "1.2.3", 0.95), ("123", 0.0)),  # no number: its digits, not sure at all
+        (lines("", 0.0, "", 0.0), ("0", 0.0)),  # ink read as nothing: not blank, unsure
+        (lines("本年制发件数", 0.97, "", 0.0), ("本年制发件数", 0.97)),  # words surely read stay
+        (lines("商业企业", 0.6, "", 0.0), ("0", 0.0)),
+        ([], ("", 1.0)),  # no ink: blank
+    ],
+)
+def test_a_value_cells_reading_is_a_number_or_unsure(reading, shown):
+    text, confidence = _as_number(reading)
+    assert text == shown[0]
+    assert confidence == pytest.approx(shown[1])
+
+
+def table(*rows: list[str]) -> dict[tuple[int, int], list[_Reading]]:
+    """Readings of a table's cells ("" for no ink, "text@0.5" for a reading that unsure)."""
+    out = {}
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell:
+                text, _, sure = cell.partition("@")
+                confidence = float(sure or 0.97)
+                out[(r, c)] = lines(text, confidence, "".join(ch for ch in text if ch.isdigit()), confidence)
+    return out
+
+
+def test_the_value_cells_are_the_value_columns_cells_in_the_rows_of_values():
+    read = table(
+        ["第二十条第（一）项", "", "", ""],
+        ["信息内容", "本年制发件数", "本年废止件数", "商业企@0.5"],  # a header, one cell unsure
+        ["规章", "2", "6需@0.86", "7"],
+        ["行政规范性文件", "WEOM", "0", ""],
+        ["行政许可", "K1@0.5", "", ""],
+    )
+    values = _value_cells(read, [4] * 5)
+    assert values == {(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1)}
+
+
+def test_a_table_of_values_alone_has_every_column_a_value_column():
+    read = table(
+        ["行政复议", "", "行政诉讼", ""],
+        ["结果维持", "总计", "结果维持", "总计"],
+        ["MO", "1", "0", "1"],  # Table 4: no label, its first value misread
+    )
+    assert _value_cells(read, [4] * 3) == {(2, 0), (2, 1), (2, 2), (2, 3)}
+
+
 def grid_image(width: int = 900, height: int = 500) -> np.ndarray:
     """A ruled table of 4 columns and 4 rows whose first column's last three cells are merged."""
     image = np.full((height, width), 255, np.uint8)
@@ -104,6 +257,17 @@ def test_the_rules_of_a_drawn_table_make_its_cells_merged_ones_included():
     assert [sum(cell is not None for cell in row.cells) for row in table.rows] == [4, 4, 3, 3]
     x0, top, x1, bottom = table.bbox
     assert (round(x0 * SCALE), round(top * SCALE), round(x1 * SCALE), round(bottom * SCALE)) == (100, 100, 800, 420)
+
+
+def test_rules_broken_by_grain_are_bridged_and_still_make_the_cells():
+    # Given the drawn table with every rule broken by a pixel of paper every 8 pixels (a faint rule
+    # in a dim corner of a photo, after thresholding)
+    ink = 255 - grid_image()
+    ink[:, ::8] = 0
+    ink[::8, :] = 0
+    # Then its rules still make its four rows, the merged cells included
+    [table] = find_tables(*_rules(ink, SCALE))
+    assert [sum(cell is not None for cell in row.cells) for row in table.rows] == [4, 4, 3, 3]
 
 
 @pytest.mark.parametrize("angle", [-2.0, -0.6, 0.9, 2.0])
@@ -213,6 +377,33 @@ def test_a_scanned_report_is_read_by_ocr_and_checked_like_any_other(scan, text_p
     assert "NO_TEXT_LAYER" not in codes
     assert "READ_BY_OCR" in codes
     assert not [f for f in result.findings if f.severity.value == "error"]
+
+
+def test_a_value_cell_holding_a_stray_character_is_uncertain_never_an_error(text_pdf):
+    # Given the report scanned, and a "需" written beside 予以公开's 自然人 count on the page
+    line = next(x for x in extract(text_pdf, "report.pdf").lines if x.grid and "予以公开" in "".join(x.cells or []))
+    assert line.boxes is not None
+    assert line.page is not None
+    box = line.boxes[len(line.boxes) - 7]
+    assert box is not None
+    _, top, x1, bottom = box
+    pages = rasterise(text_pdf, 150)
+    page = pages[line.page - 1].copy()
+    size = round(10 * SCALE)
+    ImageDraw.Draw(page).text(
+        (round((x1 - 3) * SCALE) - size, round((top + bottom) / 2 * SCALE) - size // 2),
+        "需",
+        fill=0,
+        font=ImageFont.truetype(str(WQY_MICROHEI), size),
+    )
+    pages[line.page - 1] = page
+    result = check_bytes(tiff([degrade(p, Scan(grain=4.0), random.Random(1)) for p in pages], 150), "scan.tif")
+    # Then the cell is uncertain, named as such, and no error rests on it
+    assert result.report.read_by == "ocr"
+    assert table3_cell(result.report, "granted", "natural").kind is CellKind.UNCERTAIN
+    assert [f.code for f in result.findings if f.severity.value == "error"] == []
+    [low] = [f for f in result.findings if f.code == "OCR_LOW_CONFIDENCE"]
+    assert "（一）予以公开”行“自然人”列" in low.message
 
 
 def test_nianbao_check_prints_a_scans_tables_and_findings(scan, tmp_path):
