@@ -77,7 +77,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 # What a process that reads a scan may need: detection on a 150-dpi A4 page asks onnxruntime for
-# about 1.5 GB of address space (its peak resident memory is about 850 MB).
+# about 1.5 GB of address space (its peak resident memory is about 800 MB).
 MEMORY_MB = 2048
 
 
