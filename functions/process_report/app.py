@@ -25,7 +25,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nianbao import aws, rosters
 from nianbao.handover import recheck_request
 from nianbao.pipeline import Deadline, process, s3_objects, services_from_env
-from nianbao.recheck import recheck_report
 from nianbao.requeue import Requeue
 
 # The package logs through "nianbao.*" loggers: children of this one, so their lines are JSON
@@ -50,6 +49,8 @@ def record_handler(record: SQSRecord, deadline: Deadline) -> None:
     count("NotificationsReceived")
     body = record.json_body
     if (report_id := recheck_request(body)) is not None:  # OcrReport: a scan a re-check handed on
+        from nianbao.recheck import recheck_report  # noqa: PLC0415 - OcrReport's only: off ProcessReport's init
+
         summary = recheck_report(services, report_id)
         logger.info("scan re-checked", extra={"report_id": report_id, "rechecked": summary.rechecked})
         if summary.rechecked:

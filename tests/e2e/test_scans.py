@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Metrics
 
 from nianbao import aws
 from nianbao.check import check_bytes
 from nianbao.extract import ocr
-from nianbao.local.stack import EventSourceMapping, LambdaContext, LocalStack, drain, load_function
+from nianbao.local.stack import EventSourceMapping, LambdaContext, LocalStack, load_function
 from nianbao.model import Status
 from nianbao.pipeline import services_from_env
 from nianbao.redrive import redrive
 from nianbao.store import NoticeState
 from nianbao.version import checker_version
 from tests.aws_fixtures import all_stored
-from tests.e2e.test_pipeline import CLEAN, emitted, upload
+from tests.e2e.test_pipeline import CLEAN, _fresh_metrics, emitted, notices, upload  # noqa: F401 - an autouse fixture
 from tests.synth.blocks import blocks
 from tests.synth.scan import Scan, scan_pdf
 from tests.synth.to_pdf import FixtureUnavailable, to_pdf
@@ -67,13 +65,6 @@ def scanned() -> ScannedReport:
     return ScannedReport(scan, text)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_metrics() -> Iterator[None]:
-    Metrics().clear_metrics()
-    yield
-    Metrics().clear_metrics()
-
-
 @dataclass
 class Functions:
     process: EventSourceMapping  # ProcessReport on the reports queue
@@ -103,10 +94,6 @@ def waiting(queue_url: str) -> int:
         QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-
-def notices(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
-    return {office: [json.loads(m["Body"]) for m in drain(aws.client, url)] for office, url in stack.probes.items()}
 
 
 def codes(report_id: str) -> list[str]:
